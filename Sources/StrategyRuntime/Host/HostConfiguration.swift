@@ -1,0 +1,64 @@
+import Foundation
+
+/// Process-wide settings of the embedded Python. The first `StrategyHost` of a process applies
+/// them; later hosts share the same interpreter.
+public struct HostConfiguration: Sendable {
+    /// The interpreter whose standard library and site-packages are used.
+    public var executable = "/usr/bin/python3.11"
+    /// Directories put on `sys.path` (the tradekit package, the managed site-packages).
+    public var pythonPaths: [String]
+    /// Modules imported into the main interpreter before any strategy loads (so they are loaded
+    /// before the sandbox comes on, and never inside a call). Missing ones are reported, not fatal.
+    public var preload: [String] = ["numpy", "pandas", "talib", "tradekit"]
+    /// Directories every strategy may read under, besides the Python library paths.
+    public var readRoots: [String] = ["/usr/share/zoneinfo"]
+    /// How long an idle interpreter thread polls before it parks.
+    public var spin: Duration = .microseconds(200)
+
+    public init(pythonPaths: [String]) {
+        self.pythonPaths = pythonPaths
+    }
+
+    /// Finds `python/` (the tradekit package) and `.tradectl/site-packages` (TA-Lib and other
+    /// operator-allowed packages) from `TRADECTL_HOME`, the executable's location or the working
+    /// directory, whichever first holds `python/tradekit`.
+    public static var discovered: HostConfiguration {
+        HostConfiguration(pythonPaths: projectRoot.map { root in
+            [root + "/python", root + "/.tradectl/site-packages"].filter { FileManager.default.fileExists(atPath: $0) }
+        } ?? [])
+    }
+
+    /// The project directory holding `python/tradekit`, if one can be found.
+    public static var projectRoot: String? {
+        var candidates: [String] = []
+        if let home = ProcessInfo.processInfo.environment["TRADECTL_HOME"] { candidates.append(home) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent().path)
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent().path {
+            candidates.append(exe)
+        }
+        candidates.append(FileManager.default.currentDirectoryPath)
+        for start in candidates {
+            var dir = URL(fileURLWithPath: start).standardizedFileURL
+            for _ in 0..<8 {
+                if FileManager.default.fileExists(atPath: dir.appendingPathComponent("python/tradekit/__init__.py").path) {
+                    return dir.path
+                }
+                dir.deleteLastPathComponent()
+            }
+        }
+        return nil
+    }
+}
+
+/// Which protections are active in this process, probed at start-up.
+public struct HostCapabilities: Sendable, Equatable {
+    /// numpy and pandas imported into the main interpreter.
+    public var pandas: Bool
+    /// TA-Lib imported (`talib`).
+    public var talib: Bool
+    /// numpy array data counts against the memory budget (NEP 49 handler installed).
+    public var numpyMemoryBudget: Bool
+    /// Why something above is off.
+    public var notes: [String]
+}

@@ -1,0 +1,383 @@
+/// Python source of the `_tradectl_host` module that every interpreter runs.
+///
+/// It holds what is simpler in Python than through the C API: loading a strategy module,
+/// the per-call wrapper (output capture, recursion limit, `ctx`, state round trip), the frame
+/// builder and the sandbox guards on dangerous functions. The audit hook, the memory budget and
+/// the watchdog are on the Swift side.
+let hostSupportSource = #"""
+import sys, json, types, inspect, traceback, datetime as _dt
+
+_UTC = _dt.timezone.utc
+_setrecursionlimit = sys.setrecursionlimit
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+class StrategyTimeout(BaseException):
+    """Injected by the tradectl watchdog when a call passes its wall-clock timeout."""
+
+
+class SandboxViolation(PermissionError):
+    """Raised when strategy code tries something the sandbox policy forbids."""
+
+
+class StateProblem(Exception):
+    """ctx.state could not be serialised as JSON."""
+
+
+class LoadProblem(Exception):
+    """A strategy module that compiled but does not follow the contract."""
+
+
+class _State:
+    active = False          # True while strategy code runs
+    timing_out = False      # True once the watchdog has fired for the current call
+
+
+state = _State()
+
+
+class OutputCap:
+    """A text stream that keeps at most `limit` characters and counts the rest."""
+    __slots__ = ("parts", "size", "limit")
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, limit):
+        self.parts = []
+        self.size = 0
+        self.limit = limit
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError("write() argument must be str, not " + type(s).__name__)
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(s if len(s) <= room else s[:room])
+        self.size += len(s)
+        return len(s)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def value(self):
+        return "".join(self.parts)
+
+
+class Context:
+    """What `main(data, ctx)` receives besides the candles."""
+    __slots__ = ("symbol", "timeframe", "candle_time", "params", "state")
+
+    def __init__(self, symbol, timeframe, candle_time, params, state):
+        self.symbol = symbol
+        self.timeframe = timeframe
+        self.candle_time = candle_time
+        self.params = params
+        self.state = state
+
+    def __repr__(self):
+        return "Context(symbol=%r, timeframe=%r, candle_time=%r)" % (self.symbol, self.timeframe, self.candle_time)
+
+
+def _wants_ctx(main):
+    """1 when main takes only data, 2 when it also takes ctx."""
+    try:
+        sig = inspect.signature(main)
+    except (TypeError, ValueError):
+        return 2
+    positional = 0
+    required = 0
+    for p in sig.parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            return 2
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional += 1
+            if p.default is p.empty:
+                required += 1
+        elif p.kind == p.KEYWORD_ONLY and p.default is p.empty:
+            raise LoadProblem("main() has a required keyword-only parameter %r; the contract is main(data) or main(data, ctx)" % p.name)
+    if positional == 0:
+        raise LoadProblem("main() takes no positional parameter; the contract is main(data) or main(data, ctx)")
+    if required > 2:
+        raise LoadProblem("main() requires %d parameters; the contract is main(data) or main(data, ctx)" % required)
+    return 2 if positional >= 2 else 1
+
+
+def load(name, source, filename):
+    """Compile and execute a strategy module; return (module, main, arity)."""
+    code = compile(source, filename, "exec", dont_inherit=True)
+    mod = types.ModuleType(name)
+    mod.__file__ = filename
+    import builtins, linecache
+    mod.__builtins__ = dict(builtins.__dict__)   # a strategy that rebinds a builtin changes only its own
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(code, mod.__dict__)
+    main = mod.__dict__.get("main")
+    if main is None:
+        raise LoadProblem("the strategy defines no main(data) function")
+    if not callable(main):
+        raise LoadProblem("main is a %s, not a function" % type(main).__name__)
+    return mod, main, _wants_ctx(main)
+
+
+def run_load(name, source, filename, out_limit, rec_limit):
+    """Load under the same capture and recursion limit as a call."""
+    out, err = OutputCap(out_limit), OutputCap(out_limit)
+    saved = sys.stdout, sys.stderr, sys.getrecursionlimit()
+    sys.stdout, sys.stderr = out, err
+    _setrecursionlimit(rec_limit)
+    try:
+        result = load(name, source, filename)
+        return (True, result, out.value(), err.value(), out.size + err.size)
+    except BaseException as exc:
+        return (False, exc, out.value(), err.value(), out.size + err.size)
+    finally:
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        _setrecursionlimit(saved[2])
+
+
+def invoke(main, arity, data, symbol, timeframe, time_ms, params_json, state_json, out_limit, rec_limit):
+    """Call main once; never raises. Returns (ok, result_or_exception, state_json, stdout, stderr, out_total)."""
+    out, err = OutputCap(out_limit), OutputCap(out_limit)
+    saved = sys.stdout, sys.stderr, sys.getrecursionlimit()
+    sys.stdout, sys.stderr = out, err
+    _setrecursionlimit(rec_limit)
+    try:
+        if arity == 1:
+            result = main(data)
+            new_state = None
+        else:
+            ctx = Context(symbol, timeframe,
+                          _EPOCH + _dt.timedelta(milliseconds=time_ms),
+                          json.loads(params_json) if params_json != "{}" else {},
+                          json.loads(state_json) if state_json != "{}" else {})
+            result = main(data, ctx)
+            st = ctx.state
+            if type(st) is not dict:
+                raise TypeError("ctx.state must stay a dict, got " + type(st).__name__)
+            try:
+                new_state = json.dumps(st, allow_nan=False, separators=(",", ":")) if st else "{}"
+            except (TypeError, ValueError, RecursionError) as exc:
+                raise StateProblem("ctx.state is not JSON-serialisable: %s" % exc) from None
+        return (True, result, new_state, out.value(), err.value(), out.size + err.size)
+    except BaseException as exc:
+        return (False, exc, None, out.value(), err.value(), out.size + err.size)
+    finally:
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        _setrecursionlimit(saved[2])
+
+
+def describe(exc):
+    """(type name, message, formatted traceback, line or 0) for an exception."""
+    line = 0
+    if isinstance(exc, SyntaxError):
+        line = exc.lineno or 0
+        msg = exc.msg or str(exc)
+    else:
+        msg = str(exc)
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.startswith("<strategy "):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except BaseException:
+        text = type(exc).__name__ + ": " + msg
+    return (type(exc).__name__, msg, text[-16384:], line)
+
+
+# ---- frames ------------------------------------------------------------------------------
+
+_pd = None
+_np = None
+_frame_cls = None
+
+
+class PureFrame:
+    """The candle window for interpreters without pandas: read-only columns as tuples."""
+    __slots__ = ("_cols", "index")
+    columns = ("open", "high", "low", "close", "volume", "symbol")
+
+    def __init__(self, cols, index):
+        self._cols = cols
+        self.index = index
+
+    def __getitem__(self, key):
+        return self._cols[key]
+
+    def __contains__(self, key):
+        return key in self._cols
+
+    def __len__(self):
+        return len(self.index)
+
+    def __repr__(self):
+        return "PureFrame(%d candles)" % len(self.index)
+
+
+def build_pure_frame(times_ms, o, h, l, c, v, symbol):
+    n = len(times_ms)
+    return PureFrame({"open": tuple(o), "high": tuple(h), "low": tuple(l), "close": tuple(c),
+                      "volume": tuple(v), "symbol": (symbol,) * n}, tuple(times_ms))
+
+
+def _pandas():
+    global _pd, _np
+    if _pd is None:
+        import numpy, pandas
+        _np, _pd = numpy, pandas
+    return _pd, _np
+
+
+def build_frame(times_ns, values, n, symbol):
+    """A DataFrame over read-only buffers: `values` holds open, high, low, close, volume column after column."""
+    pd, np = _pandas()
+    block = np.frombuffer(values, dtype=np.float64).reshape(5, n)
+    index = pd.DatetimeIndex(np.frombuffer(times_ns, dtype="datetime64[ns]"), tz=_UTC, copy=False)
+    sym = np.empty(n, dtype=object)
+    sym.fill(symbol)
+    sym.flags.writeable = False
+    frame = _from_blocks(pd, np, block, sym, index)
+    return frame
+
+
+def _from_blocks(pd, np, block, sym, index):
+    try:
+        from pandas.core.internals.api import make_block
+        from pandas.core.internals import BlockManager
+        cols = pd.Index(["open", "high", "low", "close", "volume", "symbol"])
+        blocks = (make_block(block, placement=slice(0, 5), ndim=2),
+                  make_block(sym.reshape(1, -1), placement=slice(5, 6), ndim=2))
+        mgr = BlockManager(blocks, [cols, index])
+        return pd.DataFrame(mgr)
+    except Exception:
+        data = {"open": block[0], "high": block[1], "low": block[2], "close": block[3],
+                "volume": block[4], "symbol": sym}
+        return pd.DataFrame(data, index=index, copy=False)
+
+
+def view_of(frame):
+    """What one strategy receives: its own shallow copy with its own index object."""
+    f = frame.copy(deep=False)
+    return f
+
+
+# ---- sandbox guards ----------------------------------------------------------------------
+
+def _guard(mod, name):
+    orig = mod.__dict__.get(name)
+    if orig is None or getattr(orig, "__tradectl_guard__", False):
+        return
+    qual = mod.__name__ + "." + name
+
+    def guarded(*args, **kwargs):
+        if state.active:
+            sys.audit("tradectl.denied", qual)
+            raise SandboxViolation(qual + " is not allowed in the strategy sandbox")
+        return orig(*args, **kwargs)
+
+    guarded.__tradectl_guard__ = True
+    guarded.__name__ = name
+    guarded.__qualname__ = name
+    mod.__dict__[name] = guarded
+
+
+_GUARDED = {
+    "os": ("_exit", "abort", "fork", "forkpty", "kill", "killpg", "close", "closerange", "dup", "dup2",
+           "write", "pwrite", "writev", "pwritev", "read", "pread", "readv", "preadv", "sendfile",
+           "ftruncate", "lseek", "fchmod", "fchown", "setuid", "setgid", "seteuid", "setegid",
+           "register_at_fork", "putenv", "unsetenv", "chdir", "fchdir", "chroot", "nice",
+           "sched_setaffinity", "setsid", "setpgid", "openpty", "pipe", "pipe2", "mkfifo", "mknod",
+           "memfd_create", "eventfd"),
+    "posix": (),
+    "_posixsubprocess": ("fork_exec",),
+    "signal": ("signal", "pthread_kill", "setitimer", "alarm", "siginterrupt", "set_wakeup_fd", "raise_signal"),
+    "faulthandler": ("_sigsegv", "_read_null", "_fatal_error", "_stack_overflow", "_fatal_error_c_thread",
+                     "_sigabrt", "_sigfpe", "enable", "register", "dump_traceback_later"),
+    "_thread": ("start_new_thread", "interrupt_main"),
+    "threading": ("_start_new_thread",),
+    "gc": ("get_objects", "get_referrers", "get_referents", "disable", "freeze"),
+    "sys": ("setrecursionlimit", "settrace", "setprofile", "setswitchinterval", "_clear_type_cache", "exit"),
+}
+
+
+def install_guards():
+    import os, posix, _posixsubprocess, signal, faulthandler, _thread, threading, gc
+    mods = {"os": os, "posix": posix, "_posixsubprocess": _posixsubprocess, "signal": signal,
+            "faulthandler": faulthandler, "_thread": _thread, "threading": threading, "gc": gc, "sys": sys}
+    for mod_name, names in _GUARDED.items():
+        for name in names or _GUARDED["os"]:
+            if mod_name == "sys" and name == "exit":
+                continue
+            _guard(mods[mod_name], name)
+
+
+def _strategy_caller():
+    """True when the frame that called the current dunder is strategy code."""
+    return sys._getframe(2).f_code.co_filename.startswith("<strategy ")
+
+
+class GuardedModule(types.ModuleType):
+    """Modules loaded before strategies: strategy code may not rebind their attributes.
+
+    Library code doing so on its own behalf (warnings.catch_warnings, lazy caches) is left alone.
+    """
+
+    def __setattr__(self, name, value):
+        if state.active and _strategy_caller():
+            sys.audit("tradectl.denied", "monkeypatch " + self.__name__ + "." + name)
+            raise SandboxViolation("modifying module %s (setting %s) is not allowed in the strategy sandbox"
+                                   % (self.__name__, name))
+        types.ModuleType.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        if state.active and _strategy_caller():
+            sys.audit("tradectl.denied", "monkeypatch " + self.__name__ + "." + name)
+            raise SandboxViolation("deleting %s.%s is not allowed in the strategy sandbox" % (self.__name__, name))
+        types.ModuleType.__delattr__(self, name)
+
+
+def guard_loaded_modules():
+    """Give every module loaded so far (but sys and __main__) the GuardedModule class."""
+    for name, mod in list(sys.modules.items()):
+        if name in ("sys", "__main__", "_tradectl_host") or type(mod) is not types.ModuleType:
+            continue
+        try:
+            mod.__class__ = GuardedModule
+        except TypeError:
+            pass
+
+
+# ---- imports refused in sub-interpreters ------------------------------------------------
+
+class RefusePandas:
+    """A meta-path finder that refuses numpy, pandas and friends with a clear message."""
+    names = ("numpy", "pandas", "talib", "scipy", "pyarrow", "numba", "sklearn")
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        if top in self.names:
+            raise ImportError(
+                "%s cannot be imported at isolation level 'subinterpreter': CPython loads numpy and pandas "
+                "into one interpreter per process. Use isolation 'shared' (or 'process')." % top, name=fullname)
+        return None
+
+
+def install_pandas_refusal():
+    sys.meta_path.insert(0, RefusePandas())
+
+
+def on_timeout_signal(signum, frame):
+    if state.active and state.timing_out:
+        raise StrategyTimeout("strategy call timed out")
+"""#

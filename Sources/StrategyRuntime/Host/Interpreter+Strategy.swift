@@ -1,0 +1,162 @@
+import CPython
+
+extension Interpreter {
+    /// Loads a strategy into this interpreter under the load limits.
+    func load(_ source: StrategySource, isolation: IsolationLevel, limits: StrategyLimits) async throws(StrategyError) -> Strategy {
+        try await call { [self] (py, once: ResumeOnce<Strategy>) in
+            let id = source.id
+            do throws(PythonFailure) {
+                let args: [PyPtr] = [
+                    try py.newString(StrategyModuleName.make(id: id, version: source.version)).take(),
+                    try py.newString(source.code).take(), try py.newString(source.pythonFilename).take(),
+                    try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
+                ]
+                let tuple = try py.newTuple(args)
+                let (raw, report) = withLimits(py, limits: limits, timeout: limits.loadTimeout, strategyID: id, onAbandon: {
+                    once.resume(.failure(Interpreter.quarantineError(id, timeout: limits.loadTimeout, grace: limits.grace)))
+                }) { PyObject_Call(py.runLoadFn.ptr, tuple.ptr, nil) }
+                if report.abandoned { Py_DecRef(raw); return }
+                let result = try py.check(raw)
+                let out = CapturedOutput(py, result.ptr, first: 2, limit: limits.outputBytes)
+                if var err = limitError(report, limits: limits, timeout: limits.loadTimeout, strategyID: id) {
+                    err.message = "while importing the strategy: " + err.message
+                    out.attach(to: &err)
+                    once.resume(.failure(err))
+                    return
+                }
+                let value = tc_tuple_item(result.ptr, 1)
+                guard PyObject_IsTrue(tc_tuple_item(result.ptr, 0)) == 1 else {
+                    let f = py.describe(exception: value)
+                    var err = StrategyError(.load, Interpreter.loadMessage(f), strategyID: id, traceback: f.traceback,
+                                            line: f.line > 0 ? f.line : nil)
+                    out.attach(to: &err)
+                    once.resume(.failure(err))
+                    return
+                }
+                let release: @Sendable (PyHandle.Pointer) -> Void = { [thread] p in thread.submit { _ in Py_DecRef(p.raw) } }
+                let strategy = Strategy(
+                    id: id, version: source.version, isolation: isolation, limits: limits,
+                    takesContext: PyLong_AsLong(tc_tuple_item(value, 2)) == 2, interpreter: self,
+                    main: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 1)).take(), release: release),
+                    module: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 0)).take(), release: release))
+                once.resume(.success(strategy))
+            } catch {
+                once.resume(.failure(StrategyError(.load, error.message, strategyID: id, traceback: error.traceback)))
+            }
+        }
+    }
+
+    static func loadMessage(_ f: PythonFailure) -> String {
+        switch f.typeName {
+        case "SyntaxError", "IndentationError", "TabError": return "\(f.typeName): \(f.message)"
+        case "LoadProblem": return f.message
+        default: return "importing the strategy raised \(f.typeName): \(f.message)"
+        }
+    }
+
+    /// Runs a loaded strategy once on a frame under its limits.
+    func invoke(_ strategy: Strategy, frame: CandleFrame, context: StrategyCallContext) async throws(StrategyError) -> StrategyOutcome {
+        try await call { [self] (py, once: ResumeOnce<StrategyOutcome>) in
+            let id = strategy.id, limits = strategy.limits, w = frame.window
+            do throws(PythonFailure) {
+                let view = try frame.view(in: self, py)
+                let args = try py.newTuple([
+                    PyRef(borrowing: strategy.main.pointer).take(), try py.newInt(strategy.takesContext ? 2 : 1).take(),
+                    view.take(), try py.newString(w.symbol).take(), try py.newString(w.timeframe).take(),
+                    try py.check(PyLong_FromLongLong(w.times[w.count - 1])).take(),
+                    try py.newString(context.paramsJSON).take(), try py.newString(context.stateJSON).take(),
+                    try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
+                ])
+                let (raw, report) = withLimits(py, limits: limits, timeout: limits.timeout, strategyID: id, onAbandon: {
+                    let err = Interpreter.quarantineError(id, timeout: limits.timeout, grace: limits.grace)
+                    strategy.markQuarantined(err.message)
+                    once.resume(.failure(err))
+                }) { PyObject_Call(py.invokeFn.ptr, args.ptr, nil) }
+                if report.abandoned { Py_DecRef(raw); return }
+                guard let raw else {
+                    let f = py.fetchFailure()
+                    var err = limitError(report, limits: limits, timeout: limits.timeout, strategyID: id)
+                        ?? StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback)
+                    err.traceback = err.traceback ?? f.traceback
+                    once.resume(.failure(err))
+                    return
+                }
+                let result = PyRef(owning: raw)
+                once.resume(outcome(py, result.ptr, report: report, strategy: strategy, frame: frame, context: context))
+            } catch {
+                once.resume(.failure(StrategyError(.exception, "host failure: \(error.message)", strategyID: id,
+                                                   traceback: error.traceback)))
+            }
+        }
+    }
+
+    /// Turns `invoke`'s tuple into an outcome or an error. GIL held.
+    private func outcome(_ py: PythonContext, _ result: PyPtr, report: LimitReport, strategy: Strategy,
+                         frame: CandleFrame, context: StrategyCallContext) -> Result<StrategyOutcome, StrategyError> {
+        let id = strategy.id, limits = strategy.limits
+        let out = CapturedOutput(py, result, first: 3, limit: limits.outputBytes)
+        func fail(_ e: StrategyError) -> Result<StrategyOutcome, StrategyError> {
+            var e = e
+            out.attach(to: &e)
+            return .failure(e)
+        }
+        let ok = PyObject_IsTrue(tc_tuple_item(result, 0)) == 1
+        let value = tc_tuple_item(result, 1)
+        if var err = limitError(report, limits: limits, timeout: limits.timeout, strategyID: id) {
+            if !ok { err.traceback = py.describe(exception: value).traceback }
+            return fail(err)
+        }
+        guard ok else {
+            let f = py.describe(exception: value)
+            switch f.typeName {
+            case "StrategyTimeout":
+                return fail(StrategyError(.timeout, "the call was stopped by the watchdog", strategyID: id, traceback: f.traceback))
+            case "MemoryError":
+                return fail(StrategyError(.memory, "MemoryError: \(f.message)", strategyID: id, traceback: f.traceback))
+            case "StateProblem":
+                return fail(StrategyError(.invalidState, f.message, strategyID: id, traceback: f.traceback))
+            case "SystemExit":
+                return fail(StrategyError(.exception, "the strategy called sys.exit(\(f.message))", strategyID: id, traceback: f.traceback))
+            default:
+                return fail(StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback))
+            }
+        }
+        let signals: [Signal]
+        do {
+            signals = try SignalParser.parse(py, value, close: frame.window.close[frame.window.count - 1],
+                                             symbol: frame.window.symbol, strategyID: id)
+        } catch {
+            return fail(error)
+        }
+        var state = context.stateJSON
+        let stateObj = tc_tuple_item(result, 2)
+        if let s = py.string(stateObj) {
+            if s.utf8.count > limits.stateBytes {
+                return fail(StrategyError(.stateTooLarge, "ctx.state is \(s.utf8.count) bytes as JSON; the cap is \(limits.stateBytes)",
+                                          strategyID: id))
+            }
+            state = s
+        }
+        return .success(StrategyOutcome(signals: signals, stateJSON: state, stdout: out.stdout, stderr: out.stderr,
+                                        outputTruncated: out.truncated, strategyNanos: report.nanos))
+    }
+}
+
+/// stdout/stderr read from a result tuple: (…, stdout, stderr, total written).
+struct CapturedOutput {
+    let stdout: String
+    let stderr: String
+    let truncated: Bool
+
+    init(_ py: PythonContext, _ tuple: PyPtr, first: Int, limit: Int) {
+        stdout = py.string(tc_tuple_item(tuple, first)) ?? ""
+        stderr = py.string(tc_tuple_item(tuple, first + 1)) ?? ""
+        let total = PyLong_AsLong(tc_tuple_item(tuple, first + 2))
+        truncated = total > stdout.count + stderr.count
+    }
+
+    func attach(to error: inout StrategyError) {
+        error.stdout = stdout
+        error.stderr = stderr
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Synchronization
+
+/// One dedicated OS thread that runs all of one interpreter's Python.
+///
+/// Work arrives as closures; `perform` hands one over from async code and suspends until the
+/// thread has run it. No Python call is ever made on the cooperative thread pool.
+final class InterpreterThread: Sendable {
+    typealias Job = @Sendable (PythonContext) -> Void
+
+    private struct Queue: ~Copyable {
+        var jobs: [Job] = []
+        var head = 0
+        var sleeping = false
+        var stopped = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let wake = DispatchSemaphore(value: 0)
+    /// How long the thread polls for new work before it parks, to keep hand-offs cheap.
+    private let spin: Duration
+    let name: String
+
+    init(name: String, spin: Duration = .microseconds(200)) {
+        self.name = name
+        self.spin = spin
+    }
+
+    /// Starts the thread. `setUp` runs first on it and returns the context later jobs receive,
+    /// plus a pair of closures that take and release the GIL around each batch of jobs.
+    func start(stackBytes: Int = 64 << 20, setUp: @escaping @Sendable () -> ThreadBody?) {
+        let box = Unmanaged.passRetained(StartBox { [self] in self.main(setUp: setUp) })
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        pthread_attr_setstacksize(&attr, stackBytes)
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, &attr, { raw in
+            let box = Unmanaged<StartBox>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box.toOpaque())
+        pthread_attr_destroy(&attr)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        pthread_detach(tid)
+    }
+
+    /// Queues a job; it runs on the interpreter thread, in order.
+    func submit(_ job: @escaping Job) {
+        let wakeUp = queue.withLock { q -> Bool in
+            q.jobs.append(job)
+            let sleeping = q.sleeping
+            q.sleeping = false
+            return sleeping
+        }
+        if wakeUp { wake.signal() }
+    }
+
+    /// Runs `body` on the interpreter thread and returns its result.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (PythonContext) -> T) async -> T {
+        await withUnsafeContinuation { (cont: UnsafeContinuation<T, Never>) in
+            submit { ctx in cont.resume(returning: body(ctx)) }
+        }
+    }
+
+    /// Blocks the calling (non-async) thread until `body` has run on the interpreter thread.
+    func performBlocking<T: Sendable>(_ body: @escaping @Sendable (PythonContext) -> T) -> T {
+        let result = Mutex<T?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        submit { ctx in
+            let value = body(ctx)
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0! }
+    }
+
+    func stop() {
+        queue.withLock { $0.stopped = true; $0.sleeping = false }
+        wake.signal()
+    }
+
+    private func nextBatch() -> [Job]? {
+        let clock = ContinuousClock()
+        var idleSince = clock.now
+        while true {
+            let batch = queue.withLock { q -> [Job]? in
+                if q.stopped { return nil }
+                if q.jobs.isEmpty { return [] }
+                let jobs = q.jobs
+                q.jobs.removeAll(keepingCapacity: true)
+                return jobs
+            }
+            guard let batch else { return nil }
+            if !batch.isEmpty { return batch }
+            if clock.now - idleSince < spin { continue }
+            let park = queue.withLock { q -> Bool in
+                if !q.jobs.isEmpty || q.stopped { return false }
+                q.sleeping = true
+                return true
+            }
+            if park { wake.wait() }
+            idleSince = clock.now
+        }
+    }
+
+    private func main(setUp: @Sendable () -> ThreadBody?) {
+        guard let body = setUp() else { return }
+        while let batch = nextBatch() {
+            body.acquire()
+            for job in batch { job(body.context) }
+            body.release()
+        }
+    }
+}
+
+/// What an interpreter thread needs after set-up: its context and how to take and drop the GIL.
+struct ThreadBody {
+    let context: PythonContext
+    let acquire: () -> Void
+    let release: () -> Void
+}
+
+private final class StartBox {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}

@@ -1,0 +1,95 @@
+import CPython
+import Logging
+
+/// The embedded strategy runtime: loads strategies and runs them on candle frames, inside this
+/// process, with per-call limits.
+///
+/// CPython is initialised once per process; every host shares the main interpreter (`shared`
+/// strategies) and creates one sub-interpreter per `subinterpreter` strategy. All Python runs on
+/// each interpreter's dedicated thread.
+public final class StrategyHost: Sendable {
+    public let configuration: HostConfiguration
+    /// What is protected in this process, probed when CPython started.
+    public let capabilities: HostCapabilities
+    let main: Interpreter
+    let logger: Logger
+
+    /// Starts (or joins) the process's embedded Python.
+    ///
+    /// - Parameters:
+    ///   - configuration: applied only by the first host of the process.
+    ///   - logger: where load and limit events are reported.
+    /// - Throws: `StrategyError` with code `unsupported` when CPython cannot start.
+    public init(configuration: HostConfiguration = .discovered, logger: Logger = Logger(label: "tradectl.runtime")) async throws(StrategyError) {
+        let booted = try await PythonProcess.main(configuration)
+        self.configuration = configuration
+        self.main = booted.interpreter
+        self.capabilities = booted.capabilities
+        self.logger = logger
+        for note in booted.capabilities.notes { logger.debug("python capability", metadata: ["note": "\(note)"]) }
+    }
+
+    /// Loads a strategy: compiles it, runs its module code under the load limits and checks `main`.
+    ///
+    /// - Parameters:
+    ///   - source: the strategy's code, id and version.
+    ///   - isolation: `shared` (default) or `subinterpreter`.
+    ///   - limits: per-call limits; `loadTimeout` bounds the import.
+    /// - Returns: the loaded strategy.
+    /// - Throws: `StrategyError` with code `load` (syntax error, no `main`, wrong signature, import
+    ///   failure, numpy/pandas at `subinterpreter`), or `timeout`, `memory`, `sandbox` when the
+    ///   module's import broke a limit; `unsupported` for `process`.
+    public func load(_ source: StrategySource, isolation: IsolationLevel = .shared,
+                     limits: StrategyLimits = StrategyLimits()) async throws(StrategyError) -> Strategy {
+        let interp: Interpreter
+        switch isolation {
+        case .shared: interp = main
+        case .subinterpreter: interp = try await Interpreter.startSub(id: PythonProcess.nextSubID(), main: main, config: configuration)
+        case .process:
+            throw StrategyError(.unsupported, "isolation 'process' is not available yet; use 'shared' or 'subinterpreter'",
+                                strategyID: source.id)
+        }
+        return try await interp.load(source, isolation: isolation, limits: limits)
+    }
+
+    /// Builds the shared frame for one (symbol, timeframe, candle). The Python objects are made
+    /// lazily, once per interpreter, when the first strategy runs on it.
+    ///
+    /// - Throws: `StrategyError` with code `invalidInput` when the window is malformed.
+    public func frame(_ window: CandleWindow) throws(StrategyError) -> CandleFrame {
+        try CandleFrame(window)
+    }
+
+    /// Runs a strategy once on a frame.
+    ///
+    /// - Parameters:
+    ///   - strategy: a strategy loaded by this process.
+    ///   - frame: the candles; the last one just closed.
+    ///   - context: `ctx.params` and `ctx.state` as JSON.
+    /// - Returns: the validated signals, the new state and the captured output.
+    /// - Throws: `StrategyError`: `exception`, `timeout`, `memory`, `sandbox`, `invalidSignal`,
+    ///   `stateTooLarge`, `invalidState`, `quarantined` or `unavailable`. Output captured before
+    ///   the failure travels in the error.
+    public func run(_ strategy: Strategy, on frame: CandleFrame,
+                    context: StrategyCallContext = StrategyCallContext()) async throws(StrategyError) -> StrategyOutcome {
+        if let reason = strategy.quarantineReason {
+            throw StrategyError(.quarantined, reason, strategyID: strategy.id)
+        }
+        return try await strategy.interpreter.invoke(strategy, frame: frame, context: context)
+    }
+
+    /// Builds the frame's Python object in the main interpreter now (normally done by the first
+    /// `run`), and returns how long that took in nanoseconds. For benchmarks.
+    public func prebuild(_ frame: CandleFrame) async throws(StrategyError) -> UInt64 {
+        let main = self.main
+        return try await main.call { (py, once: ResumeOnce<UInt64>) in
+            let start = DispatchTimeShim.now()
+            do throws(PythonFailure) {
+                _ = try frame.object(in: main, py)
+                once.resume(.success(DispatchTimeShim.now() - start))
+            } catch {
+                once.resume(.failure(StrategyError(.invalidInput, "frame build failed: \(error.message)", traceback: error.traceback)))
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure per-candle latency side by side.",
+        subcommands: [BenchRuntimeCommand.self])
+}

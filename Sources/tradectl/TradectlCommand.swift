@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct TradectlCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tradectl",
+        abstract: "Run Python trading strategies inside a warm, limited, embedded CPython.",
+        subcommands: [DemoCommand.self, StrategyCommand.self, SignalsCommand.self, BenchCommand.self]
+    )
+}

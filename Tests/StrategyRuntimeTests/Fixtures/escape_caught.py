@@ -1,0 +1,6 @@
+def main(data):
+    try:
+        open("/tmp/tradectl-escape-caught", "w").write("x")
+    except PermissionError:
+        pass
+    return {"action": "BUY"}

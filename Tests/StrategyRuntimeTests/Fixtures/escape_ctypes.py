@@ -1,0 +1,4 @@
+def main(data):
+    import ctypes
+    ctypes.string_at(0)
+    return None

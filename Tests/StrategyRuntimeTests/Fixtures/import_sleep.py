@@ -1,0 +1,7 @@
+import time
+
+time.sleep(30)
+
+
+def main(data):
+    return None

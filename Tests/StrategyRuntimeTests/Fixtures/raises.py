@@ -1,0 +1,2 @@
+def main(data):
+    raise ValueError("boom from the strategy")

@@ -1,0 +1,5 @@
+import time
+
+
+def main(data):
+    time.sleep(3600)

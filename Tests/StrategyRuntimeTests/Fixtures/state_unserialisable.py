@@ -1,0 +1,3 @@
+def main(data, ctx):
+    ctx.state["when"] = object()
+    return None

@@ -1,0 +1,5 @@
+import numpy
+
+
+def main(data):
+    return None

@@ -1,0 +1,3 @@
+def main(data):
+    x = (1,
+    return None

@@ -1,0 +1,6 @@
+import threading
+
+
+def main(data):
+    threading.Thread(target=lambda: None).start()
+    return None

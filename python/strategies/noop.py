@@ -1,0 +1,5 @@
+"""Does nothing: measures the runtime's own per-call overhead."""
+
+
+def main(data):
+    return None

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs, only when missing, everything tradectl needs to build and test:
+# Debian packages, then strategy packages (TA-Lib, plus any listed in python/requirements-strategies.txt)
+# into .tradectl/site-packages with Debian's pip --target. The system Python is never changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBS=(python3-dev python3-numpy python3-pandas python3-pip python3-pytest libsqlite3-dev libhiredis-dev libffi-dev
+      redis-server pkg-config)
+missing=()
+for pkg in "${DEBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+SITE=.tradectl/site-packages
+REQ=python/requirements-strategies.txt
+stamp="$SITE/.installed-$(sha1sum "$REQ" | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing strategy packages from $REQ into $SITE"
+  rm -rf "$SITE"
+  mkdir -p "$SITE"
+  # --no-deps: numpy and pandas come from Debian, the only build that loads into the embedded interpreter.
+  PIP_DISABLE_PIP_VERSION_CHECK=1 /usr/bin/python3.11 -m pip install --quiet --no-deps --target "$SITE" -r "$REQ" 2>&1 \
+    | grep -v "Running pip as the 'root' user" || true
+  PYTHONPATH="$SITE" /usr/bin/python3.11 -c "import talib" || { echo "setup: talib does not import" >&2; exit 1; }
+  touch "$stamp"
+fi
