@@ -44,6 +44,23 @@ static inline PyObject *_Nonnull tc_exc_import_error(void) { return PyExc_Import
 // pthread_kill is in <signal.h>; Swift sees it but pthread_t differs by platform. Returns libc's value.
 static inline int tc_signal_thread(pthread_t thread, int sig) { return pthread_kill(thread, sig); }
 
+/// Unblocks `sig` on the calling thread. Threads created from a Dispatch worker inherit its mask,
+/// which blocks signals, so the interpreter thread must unblock the timeout signal itself.
+/// Swaps the attribute setter of `type` itself, so every class created afterwards inherits the new
+/// one. Returns the previous setter.
+static inline setattrofunc _Nullable tc_swap_type_setattro(setattrofunc _Nullable f) {
+    setattrofunc old = PyType_Type.tp_setattro;
+    PyType_Type.tp_setattro = f;
+    return old;
+}
+
+static inline int tc_unblock_signal(int sig) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 
 // NumPy's NEP 49 handler layout (numpy/ndarraytypes.h), declared here so the build needs no numpy headers.
 typedef struct {

@@ -49,7 +49,11 @@ extension RuntimeTests {
 
         @Test(arguments: ["memory_bytearray", "memory_list", "memory_growth", "memory_numpy", "memory_caught"])
         func memoryBombsHitTheBudget(fixture: String) async throws {
-            let e = await Fixture.error(fixture)
+            // A generous clock, so that the budget (not the timeout) stops even a slow debug build.
+            var limits = Fixture.tightLimits
+            limits.timeout = .seconds(10)
+            limits.memoryBytes = 128 << 20
+            let e = await Fixture.error(fixture, limits: limits)
             #expect(e?.code == .memory)
             try await Fixture.expectHealthy()
         }

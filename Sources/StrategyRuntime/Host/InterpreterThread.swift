@@ -1,3 +1,4 @@
+import CPython
 import Foundation
 import Synchronization
 
@@ -105,6 +106,7 @@ final class InterpreterThread: Sendable {
     }
 
     private func main(setUp: @Sendable () -> ThreadBody?) {
+        _ = tc_unblock_signal(PythonBoot.timeoutSignal)
         guard let body = setUp() else { return }
         while let batch = nextBatch() {
             body.acquire()

@@ -19,6 +19,7 @@ enum PythonBoot {
 
         MemoryHooks.install()
         AuditPolicy.install()
+        ClassAttributeGuard.install()
 
         var cfg = PyConfig()
         PyConfig_InitIsolatedConfig(&cfg)

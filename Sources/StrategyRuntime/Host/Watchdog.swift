@@ -25,6 +25,8 @@ final class Watchdog: Sendable {
         let deadline: ContinuousClock.Instant
         let grace: Duration
         var fired = false
+        /// When to inject again, for a strategy that catches the exception and carries on.
+        var refireAt: ContinuousClock.Instant?
         var abandoned = false
         let onAbandon: @Sendable () -> Void
     }
@@ -88,8 +90,7 @@ final class Watchdog: Sendable {
             let next = state.withLock { s -> (UInt64, ContinuousClock.Instant, Bool)? in
                 if s.stopped { return nil }
                 guard let a = s.armed else { return (0, .now + .seconds(3600), false) }
-                if !a.fired { return (a.callID, a.deadline, false) }
-                return (a.callID, .now + refire, true)
+                return (a.callID, a.refireAt ?? a.deadline, a.fired)
             }
             guard let (callID, when, _) = next else { return }
             let wait = when - .now
@@ -108,6 +109,7 @@ final class Watchdog: Sendable {
         let inject = state.withLock { s -> Bool in
             guard var a = s.armed, a.callID == callID else { return false }
             a.fired = true
+            a.refireAt = .now + refire
             s.armed = a
             return true
         }

@@ -56,8 +56,6 @@ enum AuditPolicy {
         case "mmap.__new__":
             guard PyTuple_Size(args) > 0 else { return nil }
             return PyLong_AsLong(tc_tuple_item(args, 0)) == -1 ? nil : "mmap of a file descriptor is not allowed"
-        case "object.__setattr__", "object.__delattr__":
-            return typeAttributeVerdict(args)
         default:
             return nil
         }
@@ -84,21 +82,10 @@ enum AuditPolicy {
         guard let fsPath = PyOS_FSPath(target) else { PyErr_Clear(); return "opening that object is not allowed" }
         defer { Py_DecRef(fsPath) }
         guard let path = pathString(fsPath) else { return "opening that object is not allowed" }
+        // CPython reopens a code object's pseudo-filename to quote the line of a SyntaxError; no such
+        // file exists, and refusing it would replace the SyntaxError with a sandbox error.
+        if path.hasPrefix("<strategy "), path.hasSuffix(">"), !path.contains("/") { return nil }
         return sandbox.mayRead(path) ? nil : "reading \(path) is outside the allowed read roots"
-    }
-
-    /// Refuses attribute writes, made by strategy code, on classes the strategy did not define
-    /// itself (monkeypatching shared code). Libraries setting their own class attributes pass.
-    private static func typeAttributeVerdict(_ args: PyPtr) -> String? {
-        guard PyTuple_Size(args) >= 2, callerIsStrategy() else { return nil }
-        let target = tc_tuple_item(args, 0)
-        guard tc_is_type(target) != 0 else { return nil }
-        guard let modName = PyObject_GetAttrString(target, "__module__") else { PyErr_Clear(); return nil }
-        defer { Py_DecRef(modName) }
-        let module = pathString(modName) ?? ""
-        if module.hasPrefix(StrategyModuleName.prefix) { return nil }
-        let attr = pathString(tc_tuple_item(args, 1)) ?? "?"
-        return "modifying class \(module).\(attr) is not allowed (monkeypatching shared code)"
     }
 
     /// Whether the innermost Python frame runs strategy code.
@@ -135,8 +122,6 @@ private let auditHook: @convention(c) (UnsafePointer<CChar>?, PyPtr?, UnsafeMuta
           let sandbox = limits.pointee.sandbox?.takeUnretainedValue(), let event else { return 0 }
     let name = String(cString: event)
     guard let reason = AuditPolicy.verdict(name, args, sandbox) else { return 0 }
-    let message = "tradectl sandbox: \(reason)"
-    if sandbox.violation == nil { sandbox.violation = message }
-    PyErr_SetString(sandbox.violationType ?? tc_exc_permission_error(), message)
+    sandbox.refuse(reason)
     return -1
 }

@@ -41,4 +41,11 @@ final class SandboxState: @unchecked Sendable {
         guard let resolved else { return false }
         return readRoots.contains { resolved.hasPrefix($0) || resolved + "/" == $0 }
     }
+
+    /// Records a refusal and sets the Python exception for it. GIL held.
+    func refuse(_ reason: String) {
+        let message = "tradectl sandbox: \(reason)"
+        if violation == nil { violation = message }
+        PyErr_SetString(violationType ?? tc_exc_permission_error(), message)
+    }
 }
