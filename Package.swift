@@ -1,6 +1,21 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The CLI links Debian's non-PIC static libpython into a non-PIE executable, as
+/// /usr/bin/python3.11 itself is built: calls inside CPython then bind directly instead of through
+/// the shared library's PLT, which makes strategy code about 10% faster (BENCHMARKS.md). Symbols
+/// are exported for extension modules (numpy, pandas). Library users and the tests link the
+/// shared libpython3.11 through the CPython module map.
+let staticPythonArchive = "/usr/lib/python3.11/config-3.11-x86_64-linux-gnu/libpython3.11.a"
+let staticPython: [LinkerSetting] = [
+    .unsafeFlags([
+        "-Xclang-linker", "-no-pie",
+        "-Xlinker", "--whole-archive", "-Xlinker", staticPythonArchive, "-Xlinker", "--no-whole-archive",
+        "-Xlinker", "--export-dynamic", "-Xlinker", "--as-needed",
+        "-lexpat", "-lz", "-lm", "-lutil", "-ldl",
+    ], .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "tradectl",
     platforms: [.macOS(.v15)],
@@ -25,7 +40,8 @@ let package = Package(
                 "StrategyRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: staticPython
         ),
         .testTarget(
             name: "StrategyRuntimeTests",

@@ -54,6 +54,13 @@ static inline setattrofunc _Nullable tc_swap_type_setattro(setattrofunc _Nullabl
     return old;
 }
 
+/// The same for modules: every module's attribute setter is `PyModule_Type`'s.
+static inline setattrofunc _Nullable tc_swap_module_setattro(setattrofunc _Nullable f) {
+    setattrofunc old = PyModule_Type.tp_setattro;
+    PyModule_Type.tp_setattro = f;
+    return old;
+}
+
 static inline int tc_unblock_signal(int sig) {
     sigset_t set;
     sigemptyset(&set);

@@ -14,6 +14,9 @@ public struct HostConfiguration: Sendable {
     public var readRoots: [String] = ["/usr/share/zoneinfo"]
     /// How long an idle interpreter thread polls before it parks.
     public var spin: Duration = .microseconds(200)
+    /// How long an async caller polls for a call's result before it suspends. Calls shorter than
+    /// this return without a suspension and a thread wake-up; longer ones cost one core this long.
+    public var callerSpin: Duration = .microseconds(50)
 
     public init(pythonPaths: [String]) {
         self.pythonPaths = pythonPaths

@@ -322,42 +322,6 @@ def install_guards():
             _guard(mods[mod_name], name)
 
 
-def _strategy_caller():
-    """True when the frame that called the current dunder is strategy code."""
-    return sys._getframe(2).f_code.co_filename.startswith("<strategy ")
-
-
-class GuardedModule(types.ModuleType):
-    """Modules loaded before strategies: strategy code may not rebind their attributes.
-
-    Library code doing so on its own behalf (warnings.catch_warnings, lazy caches) is left alone.
-    """
-
-    def __setattr__(self, name, value):
-        if state.active and _strategy_caller():
-            sys.audit("tradectl.denied", "monkeypatch " + self.__name__ + "." + name)
-            raise SandboxViolation("modifying module %s (setting %s) is not allowed in the strategy sandbox"
-                                   % (self.__name__, name))
-        types.ModuleType.__setattr__(self, name, value)
-
-    def __delattr__(self, name):
-        if state.active and _strategy_caller():
-            sys.audit("tradectl.denied", "monkeypatch " + self.__name__ + "." + name)
-            raise SandboxViolation("deleting %s.%s is not allowed in the strategy sandbox" % (self.__name__, name))
-        types.ModuleType.__delattr__(self, name)
-
-
-def guard_loaded_modules():
-    """Give every module loaded so far (but sys and __main__) the GuardedModule class."""
-    for name, mod in list(sys.modules.items()):
-        if name in ("sys", "__main__", "_tradectl_host") or type(mod) is not types.ModuleType:
-            continue
-        try:
-            mod.__class__ = GuardedModule
-        except TypeError:
-            pass
-
-
 # ---- imports refused in sub-interpreters ------------------------------------------------
 
 class RefusePandas:

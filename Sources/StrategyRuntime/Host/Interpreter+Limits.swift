@@ -11,31 +11,15 @@ struct LimitReport {
     var nanos: UInt64 = 0
 }
 
-/// Resumes a caller exactly once: either with the call's result or, if the watchdog abandons
-/// the call first, with the quarantine error.
-final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<UnsafeContinuation<Result<T, StrategyError>, Never>?>
-
-    init(_ c: UnsafeContinuation<Result<T, StrategyError>, Never>) { continuation = Mutex(c) }
-
-    func resume(_ result: Result<T, StrategyError>) {
-        let c = continuation.withLock { c -> UnsafeContinuation<Result<T, StrategyError>, Never>? in
-            defer { c = nil }
-            return c
-        }
-        c?.resume(returning: result)
-    }
-}
-
 extension Interpreter {
     /// Hands `body` to the interpreter thread; fails fast while the thread is wedged.
     func call<T: Sendable>(_ body: @escaping @Sendable (PythonContext, ResumeOnce<T>) -> Void) async throws(StrategyError) -> T {
         if let reason = wedged.withLock({ $0 }) { throw StrategyError(.unavailable, reason) }
-        let result = await withUnsafeContinuation { (c: UnsafeContinuation<Result<T, StrategyError>, Never>) in
-            let once = ResumeOnce(c)
-            thread.submit { py in body(py, once) }
-        }
-        return try result.get()
+        let once = ResumeOnce<T>()
+        thread.submit { py in body(py, once) }
+        // Short calls finish within the spin and never pay for a suspension and a thread wake-up.
+        if let result = once.spin(for: thread.callerSpin) { return try result.get() }
+        return try await once.wait().get()
     }
 
     /// Runs `call` with the watchdog, the memory budget and the sandbox on. GIL held.

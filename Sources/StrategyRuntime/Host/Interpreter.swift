@@ -32,7 +32,7 @@ final class Interpreter: Sendable {
 
     /// Boots CPython on a new dedicated thread and returns the main interpreter.
     static func startMain(_ config: HostConfiguration) async throws(StrategyError) -> (Interpreter, HostCapabilities) {
-        let thread = InterpreterThread(name: "tradectl-python-main", spin: config.spin)
+        let thread = InterpreterThread(name: "tradectl-python-main", spin: config.spin, callerSpin: config.callerSpin)
         let started: Result<Started, StrategyError> = await withCheckedContinuation { cont in
             thread.start {
                 if let failure = PythonBoot.initialize(config) {
@@ -46,7 +46,6 @@ final class Interpreter: Sendable {
                                 globals: PyModule_GetDict(py.module.ptr))
                     let caps = preload(py, config)
                     _ = try py.callHost("install_guards")
-                    _ = try py.callHost("guard_loaded_modules")
                     let sandbox = makeSandbox(py, config, limits)
                     let target = watchdogTarget(py)
                     let ts = PyEval_SaveThread()
@@ -67,7 +66,7 @@ final class Interpreter: Sendable {
     /// Creates a sub-interpreter on a new dedicated thread. numpy and pandas are refused there.
     static func startSub(id: Int, main: Interpreter, config: HostConfiguration) async throws(StrategyError) -> Interpreter {
         let mainState = await main.thread.perform { _ in InterpreterPointer(raw: PyThreadState_GetInterpreter(PyThreadState_Get())!) }
-        let thread = InterpreterThread(name: "tradectl-python-sub-\(id)", spin: config.spin)
+        let thread = InterpreterThread(name: "tradectl-python-sub-\(id)", spin: config.spin, callerSpin: config.callerSpin)
         let started: Result<Started, StrategyError> = await withCheckedContinuation { cont in
             thread.start {
                 let boot = PyThreadState_New(mainState.raw)
@@ -85,7 +84,6 @@ final class Interpreter: Sendable {
                     try py.exec(PythonBoot.setUpSource(paths: config.pythonPaths, isMain: false),
                                 globals: PyModule_GetDict(py.module.ptr))
                     _ = try py.callHost("install_guards")
-                    _ = try py.callHost("guard_loaded_modules")
                     let sandbox = makeSandbox(py, config, limits)
                     let target = watchdogTarget(py)
                     let ts = PyEval_SaveThread()

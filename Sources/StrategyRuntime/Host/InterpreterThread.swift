@@ -20,11 +20,14 @@ final class InterpreterThread: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     /// How long the thread polls for new work before it parks, to keep hand-offs cheap.
     private let spin: Duration
+    /// How long an async caller polls for its result before it suspends.
+    let callerSpin: Duration
     let name: String
 
-    init(name: String, spin: Duration = .microseconds(200)) {
+    init(name: String, spin: Duration = .microseconds(200), callerSpin: Duration = .microseconds(50)) {
         self.name = name
         self.spin = spin
+        self.callerSpin = callerSpin
     }
 
     /// Starts the thread. `setUp` runs first on it and returns the context later jobs receive,

@@ -19,7 +19,7 @@ enum PythonBoot {
 
         MemoryHooks.install()
         AuditPolicy.install()
-        ClassAttributeGuard.install()
+        SharedAttributeGuard.install()
 
         var cfg = PyConfig()
         PyConfig_InitIsolatedConfig(&cfg)

@@ -8,6 +8,9 @@ import Synchronization
 /// In the main interpreter it also sends `SIGUSR2` to the interpreter thread, which interrupts
 /// `time.sleep` and other blocking calls that check for signals. Neither reaches C code that
 /// never returns to the eval loop: after `grace` the call is abandoned and quarantined.
+///
+/// Arming is cheap on purpose (one lock, no wake-up, no timer): the watchdog thread sleeps in
+/// ticks no longer than `tick` and is woken only when a new deadline falls before its next tick.
 final class Watchdog: Sendable {
     /// Raw pointers the watchdog needs. `@unchecked Sendable`: they are only dereferenced by the
     /// watchdog thread while it holds the GIL through its own thread state of that interpreter.
@@ -34,12 +37,15 @@ final class Watchdog: Sendable {
     private struct State: ~Copyable {
         var armed: Armed?
         var stopped = false
+        /// When the sleeping watchdog thread will next look at `armed`.
+        var wakesAt: ContinuousClock.Instant = .now
     }
 
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
     private let target: Target
     private let refire: Duration = .milliseconds(50)
+    private let tick: Duration = .milliseconds(500)
 
     init(target: Target) {
         self.target = target
@@ -50,21 +56,12 @@ final class Watchdog: Sendable {
 
     /// Arms the watchdog for one call. Called on the interpreter thread.
     func arm(callID: UInt64, timeout: Duration, grace: Duration, onAbandon: @escaping @Sendable () -> Void) {
-        state.withLock {
-            $0.armed = Armed(callID: callID, deadline: .now + timeout, grace: grace, onAbandon: onAbandon)
+        let deadline = ContinuousClock.now + timeout
+        let wakeUp = state.withLock { s -> Bool in
+            s.armed = Armed(callID: callID, deadline: deadline, grace: grace, onAbandon: onAbandon)
+            return deadline < s.wakesAt
         }
-        wake.signal()
-        // Abandonment needs no GIL: a call stuck in C code holds it, and the caller must still hear back.
-        let nanos = Int((timeout + grace) / .nanoseconds(1))
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
-            let abandon = state.withLock { s -> (@Sendable () -> Void)? in
-                guard var a = s.armed, a.callID == callID, !a.abandoned else { return nil }
-                a.abandoned = true
-                s.armed = a
-                return a.onAbandon
-            }
-            abandon?()
-        }
+        if wakeUp { wake.signal() }
     }
 
     /// Disarms after the call returned, with the GIL still held by the interpreter thread.
@@ -83,24 +80,59 @@ final class Watchdog: Sendable {
         wake.signal()
     }
 
+    private enum Step {
+        case stop
+        case sleep(until: ContinuousClock.Instant)
+        case fire(callID: UInt64, first: Bool, deadline: ContinuousClock.Instant, grace: Duration)
+    }
+
+    private func next() -> Step {
+        state.withLock { s in
+            if s.stopped { return .stop }
+            let now = ContinuousClock.now
+            guard let a = s.armed else {
+                s.wakesAt = now + tick
+                return .sleep(until: s.wakesAt)
+            }
+            let due = a.refireAt ?? a.deadline
+            if due > now {
+                s.wakesAt = min(due, now + tick)
+                return .sleep(until: s.wakesAt)
+            }
+            s.wakesAt = now
+            return .fire(callID: a.callID, first: !a.fired, deadline: a.deadline, grace: a.grace)
+        }
+    }
+
     private func run() {
         // A thread state of the watched interpreter, created and used only on this thread.
         let tstate = PyThreadState_New(target.interpreter)
         while true {
-            let next = state.withLock { s -> (UInt64, ContinuousClock.Instant, Bool)? in
-                if s.stopped { return nil }
-                guard let a = s.armed else { return (0, .now + .seconds(3600), false) }
-                return (a.callID, a.refireAt ?? a.deadline, a.fired)
+            switch next() {
+            case .stop:
+                return
+            case .sleep(let until):
+                let wait = max(.zero, until - .now)
+                _ = wake.wait(timeout: .now() + .nanoseconds(Int(wait / .nanoseconds(1))))
+            case .fire(let callID, let first, let deadline, let grace):
+                if first { scheduleAbandon(callID: callID, at: deadline + grace) }
+                fire(callID: callID, tstate: tstate)
             }
-            guard let (callID, when, _) = next else { return }
-            let wait = when - .now
-            if wait > .zero {
-                _ = wake.wait(timeout: .now() + .nanoseconds(Int(wait.components.seconds * 1_000_000_000
-                                                                 + wait.components.attoseconds / 1_000_000_000)))
-                continue
+        }
+    }
+
+    /// Abandonment needs no GIL: a call stuck in C code holds it, and the caller must still hear
+    /// back. Scheduled once per timed-out call, before the watchdog waits for the GIL.
+    private func scheduleAbandon(callID: UInt64, at instant: ContinuousClock.Instant) {
+        let wait = max(.zero, instant - .now)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(wait / .nanoseconds(1)))) { [self] in
+            let abandon = state.withLock { s -> (@Sendable () -> Void)? in
+                guard var a = s.armed, a.callID == callID, !a.abandoned else { return nil }
+                a.abandoned = true
+                s.armed = a
+                return a.onAbandon
             }
-            if callID == 0 { continue }
-            fire(callID: callID, tstate: tstate)
+            abandon?()
         }
     }
 

@@ -38,14 +38,23 @@ struct RuntimeBench {
         let strategy = try await host.load(try StrategySource(file: "\(strategies)/noop.py", id: "noop-\(level.rawValue)"), isolation: level)
         let frame = try host.frame(series.window(endingAt: 499, lookback: 500))
         for _ in 0..<50 { _ = try await host.run(strategy, on: frame) }
+        if level == .shared {
+            let st = try await host.load(try StrategySource(file: "/tmp/selftime.py", id: "selftime"))
+            var last = ""
+            for _ in 0..<350 { last = try await host.run(st, on: frame).stdout }
+            progress("DEBUG selftime \(last)")
+        }
         var samples: [UInt64] = []
         samples.reserveCapacity(calls)
         let clock = ContinuousClock()
+        var inner: [UInt64] = []
         for _ in 0..<calls {
             let start = clock.now
-            _ = try await host.run(strategy, on: frame)
+            let o = try await host.run(strategy, on: frame)
             samples.append(Self.nanos(clock.now - start))
+            inner.append(o.strategyNanos)
         }
+        progress("DEBUG inner p50 \(Output.percentileMicros(inner, 50))")
         return BenchCase(name: "noop-\(level.rawValue)", samples: samples)
     }
 
@@ -56,14 +65,17 @@ struct RuntimeBench {
             _ = try await host.run(strategy, on: try host.frame(series.window(endingAt: end, lookback: lookback)))
         }
         var samples: [UInt64] = []
+        var inner: [UInt64] = []
         let clock = ContinuousClock()
         for i in 0..<calls {
             let window = series.window(endingAt: lookback - 1 + i, lookback: lookback)
             let start = clock.now
             let frame = try host.frame(window)
-            _ = try await host.run(strategy, on: frame)
+            let o = try await host.run(strategy, on: frame)
             samples.append(Self.nanos(clock.now - start))
+            inner.append(o.strategyNanos)
         }
+        progress("DEBUG inner p50 \(Output.percentileMicros(inner, 50))")
         return BenchCase(name: "sma\(lookback)-embedded", samples: samples)
     }
 
@@ -99,12 +111,17 @@ struct RuntimeBench {
     private func frameBuild(_ host: StrategyHost, _ series: CandleWindow) async throws -> BenchCase {
         var samples: [UInt64] = []
         let clock = ContinuousClock()
+        var dbg: [(UInt64, UInt64, UInt64)] = []
         for i in 0..<(calls + 20) {
             let window = series.window(endingAt: 499 + i, lookback: 500)
             let start = clock.now
-            _ = try await host.prebuild(try host.frame(window))
-            if i >= 20 { samples.append(Self.nanos(clock.now - start)) }
+            let t0 = clock.now
+            let fr = try host.frame(window)
+            let t1 = clock.now
+            let inThread = try await host.prebuild(fr)
+            if i >= 20 { samples.append(Self.nanos(clock.now - start)); dbg.append((Self.nanos(t0 - start), Self.nanos(t1 - t0), inThread)) }
         }
+        progress("DEBUG window \(Output.percentileMicros(dbg.map{$0.0}, 50)) frame \(Output.percentileMicros(dbg.map{$0.1}, 50)) inthread \(Output.percentileMicros(dbg.map{$0.2}, 50))")
         return BenchCase(name: "frame500-build", samples: samples)
     }
 
