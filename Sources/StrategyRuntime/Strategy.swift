@@ -12,6 +12,7 @@ public final class Strategy: Sendable {
     let main: PyHandle
     let module: PyHandle
     private let quarantine = Mutex<String?>(nil)
+    private let typical = Atomic<UInt64>(0)
 
     init(id: String, version: Int, isolation: IsolationLevel, limits: StrategyLimits, takesContext: Bool,
          interpreter: Interpreter, main: PyHandle, module: PyHandle) {
@@ -27,6 +28,14 @@ public final class Strategy: Sendable {
 
     /// Why the strategy is quarantined, or nil. A quarantined strategy is never called again.
     public var quarantineReason: String? { quarantine.withLock { $0 } }
+
+    /// A moving average of this strategy's call durations, in nanoseconds (0 before the first call).
+    var typicalNanos: UInt64 { typical.load(ordering: .relaxed) }
+
+    func record(nanos: UInt64) {
+        let old = typical.load(ordering: .relaxed)
+        typical.store(old == 0 ? nanos : (old * 7 + nanos) / 8, ordering: .relaxed)
+    }
 
     func markQuarantined(_ reason: String) { quarantine.withLock { $0 = $0 ?? reason } }
 }

@@ -13,12 +13,13 @@ struct LimitReport {
 
 extension Interpreter {
     /// Hands `body` to the interpreter thread; fails fast while the thread is wedged.
-    func call<T: Sendable>(_ body: @escaping @Sendable (PythonContext, ResumeOnce<T>) -> Void) async throws(StrategyError) -> T {
+    func call<T: Sendable>(spin: Duration? = nil,
+                           _ body: @escaping @Sendable (PythonContext, ResumeOnce<T>) -> Void) async throws(StrategyError) -> T {
         if let reason = wedged.withLock({ $0 }) { throw StrategyError(.unavailable, reason) }
         let once = ResumeOnce<T>()
         thread.submit { py in body(py, once) }
         // Short calls finish within the spin and never pay for a suspension and a thread wake-up.
-        if let result = once.spin(for: thread.callerSpin) { return try result.get() }
+        if let result = once.spin(for: spin ?? thread.callerSpin) { return try result.get() }
         return try await once.wait().get()
     }
 

@@ -56,7 +56,7 @@ extension Interpreter {
 
     /// Runs a loaded strategy once on a frame under its limits.
     func invoke(_ strategy: Strategy, frame: CandleFrame, context: StrategyCallContext) async throws(StrategyError) -> StrategyOutcome {
-        try await call { [self] (py, once: ResumeOnce<StrategyOutcome>) in
+        try await call(spin: thread.callerSpin(expecting: strategy.typicalNanos)) { [self] (py, once: ResumeOnce<StrategyOutcome>) in
             let id = strategy.id, limits = strategy.limits, w = frame.window
             do throws(PythonFailure) {
                 let view = try frame.view(in: self, py)
@@ -82,6 +82,7 @@ extension Interpreter {
                     return
                 }
                 let result = PyRef(owning: raw)
+                strategy.record(nanos: report.nanos)
                 once.resume(outcome(py, result.ptr, report: report, strategy: strategy, frame: frame, context: context))
             } catch {
                 once.resume(.failure(StrategyError(.exception, "host failure: \(error.message)", strategyID: id,

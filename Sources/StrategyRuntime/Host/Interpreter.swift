@@ -32,7 +32,8 @@ final class Interpreter: Sendable {
 
     /// Boots CPython on a new dedicated thread and returns the main interpreter.
     static func startMain(_ config: HostConfiguration) async throws(StrategyError) -> (Interpreter, HostCapabilities) {
-        let thread = InterpreterThread(name: "tradectl-python-main", spin: config.spin, callerSpin: config.callerSpin)
+        let thread = InterpreterThread(name: "tradectl-python-main", spin: config.spin, callerSpin: config.callerSpin,
+                                         callerSpinLimit: config.callerSpinLimit)
         let started: Result<Started, StrategyError> = await withCheckedContinuation { cont in
             thread.start {
                 if let failure = PythonBoot.initialize(config) {
@@ -66,7 +67,8 @@ final class Interpreter: Sendable {
     /// Creates a sub-interpreter on a new dedicated thread. numpy and pandas are refused there.
     static func startSub(id: Int, main: Interpreter, config: HostConfiguration) async throws(StrategyError) -> Interpreter {
         let mainState = await main.thread.perform { _ in InterpreterPointer(raw: PyThreadState_GetInterpreter(PyThreadState_Get())!) }
-        let thread = InterpreterThread(name: "tradectl-python-sub-\(id)", spin: config.spin, callerSpin: config.callerSpin)
+        let thread = InterpreterThread(name: "tradectl-python-sub-\(id)", spin: config.spin, callerSpin: config.callerSpin,
+                                         callerSpinLimit: config.callerSpinLimit)
         let started: Result<Started, StrategyError> = await withCheckedContinuation { cont in
             thread.start {
                 let boot = PyThreadState_New(mainState.raw)

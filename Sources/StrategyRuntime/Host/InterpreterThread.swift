@@ -20,14 +20,23 @@ final class InterpreterThread: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     /// How long the thread polls for new work before it parks, to keep hand-offs cheap.
     private let spin: Duration
-    /// How long an async caller polls for its result before it suspends.
+    /// How long an async caller polls for its result before it suspends, at least and at most.
     let callerSpin: Duration
+    let callerSpinLimit: Duration
     let name: String
 
-    init(name: String, spin: Duration = .microseconds(200), callerSpin: Duration = .microseconds(50)) {
+    init(name: String, spin: Duration = .microseconds(200), callerSpin: Duration = .microseconds(50),
+         callerSpinLimit: Duration = .milliseconds(1)) {
         self.name = name
         self.spin = spin
         self.callerSpin = callerSpin
+        self.callerSpinLimit = callerSpinLimit
+    }
+
+    /// The poll for a call expected to take `nanos` on this thread (plus the hand-over).
+    func callerSpin(expecting nanos: UInt64) -> Duration {
+        let wanted = Duration.nanoseconds(Int64(min(nanos, 1 << 40))) * 1.25 + .microseconds(30)
+        return max(callerSpin, min(wanted, callerSpinLimit))
     }
 
     /// Starts the thread. `setUp` runs first on it and returns the context later jobs receive,

@@ -46,6 +46,8 @@ struct BenchRuntimeCommand: AsyncParsableCommand {
 struct BenchCase {
     let name: String
     let samples: [UInt64]
+    /// Time spent inside the Python call, where the runtime measured it.
+    var inner: [UInt64] = []
     var p50: Double { Output.percentileMicros(samples, 50) }
     var p99: Double { Output.percentileMicros(samples, 99) }
     var object: [String: Any] { ["name": name, "p50_us": round(p50 * 10) / 10, "p99_us": round(p99 * 10) / 10, "n": samples.count] }
