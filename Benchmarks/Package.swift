@@ -1,0 +1,26 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The runtime's micro-benchmarks (ordo-one/benchmark): `swift package benchmark` from this
+// directory. The side-by-side comparison with the subprocess baseline and the floor is
+// `tradectl bench runtime` in the main package.
+let package = Package(
+    name: "tradectl-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "RuntimeBenchmarks",
+            dependencies: [
+                .product(name: "StrategyRuntime", package: "main"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/RuntimeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
