@@ -106,7 +106,10 @@ final class InterpreterThread: Sendable {
             }
             guard let batch else { return nil }
             if !batch.isEmpty { return batch }
-            if clock.now - idleSince < spin { continue }
+            if clock.now - idleSince < spin {
+                sched_yield()  // let a runnable thread (another interpreter) have this core
+                continue
+            }
             let park = queue.withLock { q -> Bool in
                 if !q.jobs.isEmpty || q.stopped { return false }
                 q.sleeping = true

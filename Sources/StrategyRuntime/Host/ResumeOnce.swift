@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The result slot of one call handed to an interpreter thread. It is resumed exactly once:
@@ -43,6 +44,7 @@ final class ResumeOnce<T: Sendable>: Sendable {
         let end = clock.now + duration
         while !ready.load(ordering: .acquiring) {
             if clock.now >= end { return nil }
+            sched_yield()  // polling must not keep the interpreter thread off a core
         }
         return phase.withLock { p -> Outcome? in
             guard case .done(let outcome) = p else { return nil }

@@ -61,9 +61,10 @@ struct DemoCommand: AsyncParsableCommand {
             print("\nper-call latency over \(candles) candles (lookback \(lookback), frame built once per candle):")
             print("strategy                    isolation        calls  signals     p50 µs     p99 µs")
             for r in rows {
-                print(String(format: "%-27@ %-15@ %6d %8d %10.1f %10.1f", r["strategy"] as! String as NSString,
-                             r["isolation"] as! String as NSString, r["calls"] as! Int, r["signals"] as! Int,
-                             r["p50_us"] as! Double, r["p99_us"] as! Double))
+                let name = (r["strategy"] as! String).padding(toLength: 27, withPad: " ", startingAt: 0)
+                let level = (r["isolation"] as! String).padding(toLength: 15, withPad: " ", startingAt: 0)
+                print(name + " " + level + String(format: " %6d %8d %10.1f %10.1f", r["calls"] as! Int, r["signals"] as! Int,
+                                                  r["p50_us"] as! Double, r["p99_us"] as! Double))
             }
         }
         Output.exit(code: 0)
