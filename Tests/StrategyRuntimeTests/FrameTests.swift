@@ -31,6 +31,12 @@ extension RuntimeTests {
             #expect(o["columns"] as? [String] == ["open", "high", "low", "close", "volume", "symbol"])
             #expect(o["last_close"] as? Double == w.close.last)
             #expect(o["rows"] as? Int == 60)
+            #expect(o["symbols"] as? [String] == [w.symbol])
+            #expect(o["index_name"] is NSNull)
+            #expect(o["columns_name"] is NSNull)
+            #expect((o["attrs"] as? [String: Any])?.isEmpty == true)
+            #expect(o["freq"] as? String == "None")
+            #expect(o["monotonic"] as? Bool == true)
             let again = try await host.run(mutator, on: frame)  // and the mutator itself sees a fresh frame
             #expect(again.signals.isEmpty)
         }

@@ -9,6 +9,12 @@ def main(data):
         "last_time": data.index[-1].isoformat(),
         "last_close": float(data["close"].iloc[-1]),
         "symbol": data["symbol"].iloc[-1],
+        "symbols": sorted(set(data["symbol"])),
         "dtypes": [str(t) for t in data.dtypes],
+        "index_name": data.index.name,
+        "columns_name": data.columns.name,
+        "attrs": dict(data.attrs),
+        "freq": str(data.index.freq),
+        "monotonic": bool(data.index.is_monotonic_increasing),
     }))
     return None
