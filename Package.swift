@@ -44,6 +44,10 @@ let package = Package(
             linkerSettings: staticPython
         ),
         .testTarget(
+            name: "tradectlTests",
+            dependencies: ["tradectl"]
+        ),
+        .testTarget(
             name: "StrategyRuntimeTests",
             dependencies: ["StrategyRuntime"],
             exclude: ["Fixtures"]

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// Runs the built `tradectl` binary the way a user or a script would.
+enum CLI {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+        }
+    }
+
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tradectl").path
+    }
+
+    static var root: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    static var fixtures: String { root + "/Tests/StrategyRuntimeTests/Fixtures" }
+
+    /// Runs tradectl with `arguments`; fails the test if it has not exited within `limit`.
+    static func run(_ arguments: [String], limit: Duration = .seconds(60)) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["TRADECTL_HOME"] = root
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let deadline = ContinuousClock.now + limit
+        while p.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if p.isRunning {
+            p.terminate()
+            Issue.record("tradectl \(arguments.joined(separator: " ")) did not exit within \(limit)")
+        }
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus,
+                      stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                      stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    /// A CSV of `n` one-minute candles: a slow rise, then a fall, then a rise (two SMA crosses).
+    static func candleFile(_ n: Int = 240) throws -> String {
+        var lines = ["timestamp,open,high,low,close,volume"]
+        var price = 100.0
+        for i in 0..<n {
+            let step = i < n / 3 ? 0.4 : (i < 2 * n / 3 ? -0.5 : 0.6)
+            let open = price
+            price += step + sin(Double(i)) * 0.2
+            lines.append("\(1_704_067_200 + i * 60),\(open),\(max(open, price) + 0.1),\(min(open, price) - 0.1),\(price),1")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-cli-\(UUID().uuidString).csv").path
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func runPrintsSignalsAsJSON() throws {
+        let csv = try CLI.candleFile()
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", csv, "--symbol", "BTCUSDT",
+                             "--timeframe", "1m", "--lookback", "100", "--json"])
+        #expect(r.status == 0)
+        let signals = r.json?["signals"] as? [[String: Any]]
+        #expect(signals?.count == 1)
+        #expect(signals?.first?["action"] as? String == "BUY")
+        #expect(signals?.first?["time"] as? String == "2024-01-01T03:59:00Z")
+    }
+
+    @Test func failingStrategyPrintsTheErrorObjectAndExitsNonZero() throws {
+        let csv = try CLI.candleFile()
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/raises.py", "--candles", csv, "--symbol", "X",
+                             "--timeframe", "1m", "--json"])
+        #expect(r.status != 0)
+        let error = r.json?["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "exception")
+        #expect((error?["traceback"] as? String)?.contains("boom from the strategy") == true)
+    }
+
+    @Test func aStrategyStuckInCAlwaysLetsTheCommandExit() throws {
+        let csv = try CLI.candleFile()
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/c_level_loop.py", "--candles", csv, "--symbol", "X",
+                             "--timeframe", "1m", "--timeout-ms", "100", "--json"], limit: .seconds(30))
+        #expect(r.status != 0)
+        let code = (r.json?["error"] as? [String: Any])?["code"] as? String
+        #expect(code == "quarantined" || code == "timeout")
+    }
+
+    @Test func checkReportsALoadErrorWithItsLine() throws {
+        let r = try CLI.run(["strategy", "check", CLI.fixtures + "/syntax_error.py", "--json"])
+        #expect(r.status != 0)
+        let error = r.json?["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "load")
+        #expect(error?["line"] as? Int == 2)
+    }
+
+    @Test func malformedCSVNamesItsLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-bad-\(UUID().uuidString).csv").path
+        try "time,open,high,low,close\n1704067200,1,2,0.5,1\n1704067260,1,two,0.5,1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", path, "--symbol", "X",
+                             "--timeframe", "1m", "--json"])
+        #expect(r.status != 0)
+        let message = (r.json?["error"] as? [String: Any])?["message"] as? String
+        #expect(message?.contains("line 3") == true)
+    }
+
+    @Test func signalsWalksCandleByCandleWithoutLookahead() throws {
+        let csv = try CLI.candleFile()
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let r = try CLI.run(["signals", CLI.root + "/python/strategies/sma_crossover.py", "--candles", csv, "--symbol", "BTCUSDT",
+                             "--timeframe", "1m", "--lookback", "60", "--json"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        // The series falls after candle 80 and rises after candle 160: one SELL cross, then one BUY cross.
+        #expect(lines.map { $0["action"] as? String } == ["SELL", "BUY"])
+        let times = lines.compactMap { $0["time"] as? String }
+        #expect(times.count == 2 && times[0] < times[1])
+        #expect(lines.allSatisfy { ($0["entryPrice"] as? Double ?? 0) > 0 })
+    }
+}
