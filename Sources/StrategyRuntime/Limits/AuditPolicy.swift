@@ -88,15 +88,15 @@ enum AuditPolicy {
         return sandbox.mayRead(path) ? nil : "reading \(path) is outside the allowed read roots"
     }
 
-    /// Whether the innermost Python frame runs strategy code.
+    /// Whether the innermost Python frame runs strategy code. Compares C strings: no allocation.
     static func callerIsStrategy() -> Bool {
-        guard let frame = PyEval_GetFrame() else { return false }
-        guard let code = PyFrame_GetCode(frame) else { return false }
+        guard let frame = PyEval_GetFrame(), let code = PyFrame_GetCode(frame) else { return false }
         let codeObject = UnsafeMutableRawPointer(code).assumingMemoryBound(to: PyObject.self)
         defer { Py_DecRef(codeObject) }
         guard let name = PyObject_GetAttrString(codeObject, "co_filename") else { PyErr_Clear(); return false }
         defer { Py_DecRef(name) }
-        return pathString(name)?.hasPrefix("<strategy ") ?? false
+        guard tc_is_unicode(name) != 0, let c = PyUnicode_AsUTF8(name) else { PyErr_Clear(); return false }
+        return strncmp(c, "<strategy ", 10) == 0
     }
 
     /// The text of a str or bytes object, else nil.
