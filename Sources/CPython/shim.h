@@ -1,6 +1,13 @@
 #ifndef TRADECTL_CPYTHON_SHIM_H
 #define TRADECTL_CPYTHON_SHIM_H
 
+// System headers first, with the compiler's default feature macros: pyconfig.h defines
+// _XOPEN_SOURCE, under which glibc names fd_set's member `fds_bits` instead of `__fds_bits`, and
+// Clang then refuses the two definitions of fd_set seen by this module and by Dispatch's.
+#include <sys/select.h>
+#include <signal.h>
+#include <pthread.h>
+
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <frameobject.h>
