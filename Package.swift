@@ -21,11 +21,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "StrategyRuntime", targets: ["StrategyRuntime"]),
+        .library(name: "Platform", targets: ["Platform"]),
         .executable(name: "tradectl", targets: ["tradectl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CPython", path: "Sources/CPython", pkgConfig: "python3-embed",
@@ -34,14 +36,25 @@ let package = Package(
             name: "StrategyRuntime",
             dependencies: ["CPython", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "Platform",
+            dependencies: ["StrategyRuntime", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "tradectl",
             dependencies: [
                 "StrategyRuntime",
+                "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             linkerSettings: staticPython
+        ),
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: ["Platform", "StrategyRuntime"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "tradectlTests",

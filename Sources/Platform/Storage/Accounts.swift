@@ -1,0 +1,173 @@
+import GRDB
+import StrategyRuntime
+
+public struct StrategyVersionSpec: Sendable, Equatable {
+    public var source: String
+    public var params: String
+    public var symbols: [String]
+    public var timeframe: Timeframe
+    public var lookback: Int
+    public var isolation: IsolationLevel
+
+    public init(source: String, params: String = "{}", symbols: [String], timeframe: Timeframe, lookback: Int = 200,
+                isolation: IsolationLevel = .shared) {
+        self.source = source
+        self.params = params
+        self.symbols = symbols
+        self.timeframe = timeframe
+        self.lookback = lookback
+        self.isolation = isolation
+    }
+}
+
+/// A strategy version as stored.
+public struct StoredVersion: Sendable, Equatable {
+    public var id: Int64
+    public var strategyID: Int64
+    public var version: Int
+    public var spec: StrategyVersionSpec
+}
+
+public enum SubscriptionStatus: String, Sendable, Codable { case active, paused, cancelled }
+
+public struct StoredSubscription: Sendable, Equatable {
+    public var id: Int64
+    public var userID: Int64
+    public var strategyID: Int64
+    public var terms: SubscriptionTerms
+    public var status: SubscriptionStatus
+}
+
+extension PlatformDatabase {
+    public func createUser(name: String) throws(PlatformError) -> Int64 {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 64 else { throw PlatformError(.invalidInput, "user name must be 1–64 characters") }
+        return try write { db in
+            if try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE name = ?", arguments: [trimmed]) != nil {
+                throw PlatformError(.invalidInput, "user name '\(trimmed)' is taken")
+            }
+            try db.execute(sql: "INSERT INTO users (name, created_at) VALUES (?, ?)", arguments: [trimmed, Self.now()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Creates a strategy owned by `ownerID` with its first version.
+    public func createStrategy(ownerID: Int64, name: String, spec: StrategyVersionSpec) throws(PlatformError) -> StoredVersion {
+        try Self.validate(spec)
+        return try write { db in
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE id = ?", arguments: [ownerID]) != nil else {
+                throw PlatformError(.notFound, "user \(ownerID) does not exist")
+            }
+            try db.execute(sql: "INSERT INTO strategies (owner_id, name, created_at) VALUES (?, ?, ?)",
+                           arguments: [ownerID, name, Self.now()])
+            let strategyID = db.lastInsertedRowID
+            return try Self.insertVersion(db, strategyID: strategyID, version: 1, spec: spec)
+        }
+    }
+
+    /// Adds a new immutable version to a strategy the owner holds.
+    public func addVersion(ownerID: Int64, strategyID: Int64, spec: StrategyVersionSpec) throws(PlatformError) -> StoredVersion {
+        try Self.validate(spec)
+        return try write { db in
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM strategies WHERE id = ? AND owner_id = ? AND deleted = 0",
+                                     arguments: [strategyID, ownerID]) != nil else {
+                throw PlatformError(.notFound, "strategy \(strategyID) not found for user \(ownerID)")
+            }
+            let last = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM strategy_versions WHERE strategy_id = ?",
+                                        arguments: [strategyID]) ?? 0
+            return try Self.insertVersion(db, strategyID: strategyID, version: last + 1, spec: spec)
+        }
+    }
+
+    /// The newest version of a strategy.
+    public func latestVersion(strategyID: Int64) throws(PlatformError) -> StoredVersion {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT v.* FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
+                WHERE v.strategy_id = ? AND s.deleted = 0 ORDER BY v.version DESC LIMIT 1
+                """, arguments: [strategyID]) else {
+                throw PlatformError(.notFound, "strategy \(strategyID) not found")
+            }
+            return try Self.version(row)
+        }
+    }
+
+    public func subscribe(userID: Int64, strategyID: Int64, terms: SubscriptionTerms,
+                          brokerCredentialID: String? = nil) throws(PlatformError) -> Int64 {
+        try write { db in
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM strategies WHERE id = ? AND deleted = 0", arguments: [strategyID]) != nil else {
+                throw PlatformError(.notFound, "strategy \(strategyID) not found")
+            }
+            try db.execute(sql: """
+                INSERT INTO subscriptions (user_id, strategy_id, capital, risk_per_trade, leverage, allow_short,
+                                           broker_credential_id, status, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)
+                """, arguments: [userID, strategyID, terms.capital, terms.riskPerTrade, terms.leverage, terms.allowShort,
+                                 brokerCredentialID, Self.now()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Pauses, resumes or cancels one of the user's subscriptions. Cancelled is final.
+    public func setStatus(userID: Int64, subscriptionID: Int64, to status: SubscriptionStatus) throws(PlatformError) {
+        try write { db in
+            guard let current = try String.fetchOne(db, sql: "SELECT status FROM subscriptions WHERE id = ? AND user_id = ?",
+                                                    arguments: [subscriptionID, userID]) else {
+                throw PlatformError(.notFound, "subscription \(subscriptionID) not found for user \(userID)")
+            }
+            if current == SubscriptionStatus.cancelled.rawValue && status != .cancelled {
+                throw PlatformError(.invalidInput, "subscription \(subscriptionID) is cancelled; subscribe again instead")
+            }
+            try db.execute(sql: "UPDATE subscriptions SET status = ? WHERE id = ? AND user_id = ?",
+                           arguments: [status.rawValue, subscriptionID, userID])
+        }
+    }
+
+    public func subscriptions(userID: Int64) throws(PlatformError) -> [StoredSubscription] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM subscriptions WHERE user_id = ? ORDER BY id", arguments: [userID])
+                .map(Self.subscription)
+        }
+    }
+
+    public func setRules(symbol: String, _ rules: SymbolRules) throws(PlatformError) {
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO symbol_rules (symbol, lot_step, min_notional) VALUES (?, ?, ?)",
+                           arguments: [symbol, rules.lotStep, rules.minNotional])
+        }
+    }
+
+    static func validate(_ spec: StrategyVersionSpec) throws(PlatformError) {
+        guard !spec.symbols.isEmpty, spec.symbols.allSatisfy({ !$0.isEmpty && $0.count <= 32 }) else {
+            throw PlatformError(.invalidInput, "symbols must list 1 or more symbols of 1–32 characters")
+        }
+        guard (2...10_000).contains(spec.lookback) else { throw PlatformError(.invalidInput, "lookback must be in 2…10000") }
+        guard !spec.source.isEmpty else { throw PlatformError(.invalidInput, "source is empty") }
+    }
+
+    static func insertVersion(_ db: Database, strategyID: Int64, version: Int, spec: StrategyVersionSpec) throws -> StoredVersion {
+        try db.execute(sql: """
+            INSERT INTO strategy_versions (strategy_id, version, source, params, symbols, timeframe, lookback, isolation, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [strategyID, version, spec.source, spec.params, spec.symbols.joined(separator: ","),
+                             spec.timeframe.rawValue, spec.lookback, spec.isolation.rawValue, now()])
+        return StoredVersion(id: db.lastInsertedRowID, strategyID: strategyID, version: version, spec: spec)
+    }
+
+    static func version(_ row: Row) throws -> StoredVersion {
+        guard let tf = Timeframe(rawValue: row["timeframe"]), let iso = IsolationLevel(rawValue: row["isolation"]) else {
+            throw PlatformError(.storage, "strategy version \(row["id"] as Int64) has an unknown timeframe or isolation")
+        }
+        let symbols = (row["symbols"] as String).split(separator: ",").map(String.init)
+        return StoredVersion(id: row["id"], strategyID: row["strategy_id"], version: row["version"],
+                             spec: StrategyVersionSpec(source: row["source"], params: row["params"], symbols: symbols,
+                                                       timeframe: tf, lookback: row["lookback"], isolation: iso))
+    }
+
+    static func subscription(_ row: Row) throws -> StoredSubscription {
+        let terms = try SubscriptionTerms(capital: row["capital"], riskPerTrade: row["risk_per_trade"],
+                                          leverage: row["leverage"], allowShort: row["allow_short"])
+        return StoredSubscription(id: row["id"], userID: row["user_id"], strategyID: row["strategy_id"], terms: terms,
+                                  status: SubscriptionStatus(rawValue: row["status"]) ?? .paused)
+    }
+}

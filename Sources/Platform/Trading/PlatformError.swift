@@ -1,0 +1,25 @@
+/// Every error the Platform reports: a code for programs and a message for people.
+public struct PlatformError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// A request or a setting is invalid (the message names the field).
+        case invalidInput = "invalid-input"
+        /// A row does not exist, or does not belong to the user asking.
+        case notFound = "not-found"
+        /// The execution key was already executed (the database fence held).
+        case duplicateExecution = "duplicate-execution"
+        /// The database refused an operation.
+        case storage
+        /// A lock backend is unreachable; no new execution is taken.
+        case lockUnavailable = "lock-unavailable"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
