@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import StrategyRuntime
 
 /// Printing for people and for scripts, and the one place the CLI exits.
@@ -33,6 +34,16 @@ enum Output {
             FileHandle.standardError.write(Data("error: \(e)\n".utf8))
             if let tb = e.traceback, !tb.isEmpty { FileHandle.standardError.write(Data(tb.utf8)) }
             if !e.stderr.isEmpty { FileHandle.standardError.write(Data("strategy stderr:\n\(e.stderr)\n".utf8)) }
+        }
+        exit(code: 1)
+    }
+
+    /// Reports a platform error and exits non-zero.
+    static func failPlatform(_ e: PlatformError, json: Bool) -> Never {
+        if json {
+            print(Output.json(["error": ["code": e.code.rawValue, "message": e.message, "traceback": NSNull()]]))
+        } else {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         }
         exit(code: 1)
     }

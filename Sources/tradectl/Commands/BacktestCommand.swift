@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Platform
+import StrategyRuntime
+
+/// `tradectl backtest`: one subscriber, the live coordinator and the paper broker, across a CSV file.
+struct BacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Replay a candle file through the coordinator and the paper broker with one subscriber.")
+
+    @Argument(help: "The strategy's Python file.") var file: String
+    @OptionGroup var candles: CandleOptions
+    @Option(help: "The subscriber's capital.") var capital = 10_000.0
+    @Option(help: "Risk per trade, as a fraction of capital (0, 1].") var risk = 0.01
+    @Option(help: "Leverage, 1…125.") var leverage = 1.0
+    @Option(help: "Whether SELL may open a short (true/false).") var allowShort = true
+    @Option(help: "Fee per side, in basis points.") var feeBps = 0.0
+    @Option(help: "Slippage, in basis points.") var slippageBps = 0.0
+    @Option(help: "Isolation level: shared or subinterpreter.") var isolation: IsolationLevel = .shared
+    @Option(help: "Strategy parameters as a JSON object.") var params = "{}"
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let host = try await StrategyHost()
+        let result: BacktestResult
+        do {
+            let all = try candles.load()
+            let source = try StrategySource(file: file)
+            let terms = try SubscriptionTerms(capital: capital, riskPerTrade: risk, leverage: leverage, allowShort: allowShort)
+            let settings = BacktestSettings(terms: terms, feeBps: feeBps, slippageBps: slippageBps, lookback: candles.lookback,
+                                            isolation: isolation, params: params)
+            let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
+            result = try await Backtester.run(source: source, candles: all, settings: settings, host: host,
+                                              progress: { done, total in bar.update(done, of: total) })
+            bar.finish()
+        } catch let e as StrategyError {
+            Output.fail(e, json: json)
+        } catch let e as PlatformError {
+            Output.failPlatform(e, json: json)
+        }
+        if json {
+            print(Output.json(["trades": BacktestOutput.trades(result), "stats": BacktestOutput.stats(result)]))
+        } else {
+            print(BacktestOutput.table(result))
+        }
+        Output.exit(code: 0)
+    }
+}
+
+/// A one-line progress bar on stderr, redrawn at most once per percent.
+final class ProgressBar: @unchecked Sendable {  // @unchecked: used from the one task running the backtest.
+    let enabled: Bool
+    private var lastPercent = -1
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ done: Int, of total: Int) {
+        guard enabled, total > 0 else { return }
+        let percent = done * 100 / total
+        guard percent != lastPercent else { return }
+        lastPercent = percent
+        let filled = percent * 30 / 100
+        let text = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled) + "] \(percent)% (\(done)/\(total) candles)"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+enum BacktestOutput {
+    static func trades(_ r: BacktestResult) -> [[String: Any]] {
+        var rows: [[String: Any]] = r.trades.map { t in
+            ["side": t.side.rawValue, "entry_time": CandleCSV.isoString(t.entryTime), "exit_time": CandleCSV.isoString(t.exitTime),
+             "entry_price": t.entryPrice, "exit_price": t.exitPrice, "qty": t.qty, "pnl": t.pnl, "return_pct": t.returnPct,
+             "exit_reason": t.reason]
+        }
+        if let p = r.open {
+            let pnl = p.markToMarket(r.lastClose)
+            rows.append(["side": p.side.rawValue, "entry_time": CandleCSV.isoString(p.entryTime), "exit_time": NSNull(),
+                         "entry_price": p.entryPrice, "exit_price": NSNull(), "qty": p.qty, "pnl": pnl,
+                         "return_pct": pnl / (p.entryPrice * p.qty) * 100, "exit_reason": NSNull()])
+        }
+        return rows
+    }
+
+    static func stats(_ r: BacktestResult) -> [String: Any] {
+        let s = r.stats
+        return ["trades": s.trades, "win_rate": s.winRate, "realised_pnl": s.realisedPnl, "unrealised_pnl": s.unrealisedPnl,
+                "return_pct": s.returnPct, "max_drawdown_pct": s.maxDrawdownPct, "profit_factor": s.profitFactor ?? NSNull(),
+                "candles": r.candles, "failed_calls": r.failedCalls, "candles_per_second": r.candlesPerSecond,
+                "strategy_share": r.strategyShare, "wall_seconds": r.wallSeconds]
+    }
+
+    static func table(_ r: BacktestResult) -> String {
+        let s = r.stats
+        let rows: [(String, String)] = [
+            ("candles", "\(r.candles)"), ("trades", "\(s.trades)"), ("win rate", String(format: "%.1f%%", s.winRate * 100)),
+            ("realised P&L", String(format: "%.2f", s.realisedPnl)), ("unrealised P&L", String(format: "%.2f", s.unrealisedPnl)),
+            ("return", String(format: "%.2f%%", s.returnPct)), ("max drawdown", String(format: "%.2f%%", s.maxDrawdownPct)),
+            ("profit factor", s.profitFactor.map { String(format: "%.2f", $0) } ?? "—"),
+            ("failed calls", "\(r.failedCalls)"), ("speed", String(format: "%.0f candles/s", r.candlesPerSecond)),
+            ("time in strategy", String(format: "%.1f%% of wall time", r.strategyShare * 100)),
+        ]
+        return rows.map { $0.0.padding(toLength: 18, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+    }
+}
