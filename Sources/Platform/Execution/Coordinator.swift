@@ -61,14 +61,14 @@ public final class Coordinator: Sendable {
         }
         report.lockMicros = lap()
         do throws(PlatformError) {
-            let inputs = try db.fanoutInputs(key: key, strategyID: loaded.version.strategyID)
+            let (done, state) = try db.preflight(key: key, strategyID: loaded.version.strategyID)
             report.dataMicros = lap()
-            if inputs.alreadyExecuted {
+            if done {
                 report.outcome = .alreadyExecuted
                 await lock.release(lease)
                 return report
             }
-            let context = StrategyCallContext(paramsJSON: loaded.version.spec.params, stateJSON: inputs.stateJSON)
+            let context = StrategyCallContext(paramsJSON: loaded.version.spec.params, stateJSON: state)
             let run: Result<StrategyOutcome, StrategyError>
             do {
                 run = .success(try await host.run(loaded.strategy, on: frame, context: context))
@@ -76,28 +76,22 @@ public final class Coordinator: Sendable {
                 run = .failure(error)
             }
             report.strategyMicros = lap()
-            let bar = Bar(time: w.times[last], open: w.open[last], high: w.high[last], low: w.low[last], close: w.close[last])
-            let signals = (try? run.get().signals) ?? []
-            let changes = fanOut(inputs, signals: signals, bar: bar)
-            report.fanoutMicros = lap()
+            let outcome = try? run.get()
+            let failure: StrategyError? = { if case .failure(let e) = run { return e }; return nil }()
+            let signals = outcome?.signals ?? []
             let record = ExecutionRecord(
-                key: key, strategyID: loaded.version.strategyID,
-                status: { if case .failure(let e) = run { return e.code.description }; return "ok" }(),
-                error: { if case .failure(let e) = run { return e }; return nil }(),
-                stdout: (try? run.get().stdout) ?? { if case .failure(let e) = run { return e.stdout }; return "" }(),
-                stderr: (try? run.get().stderr) ?? { if case .failure(let e) = run { return e.stderr }; return "" }(),
-                signals: signals, changes: changes, newStateJSON: try? run.get().stateJSON, worker: worker,
-                micros: (report.lockMicros, report.dataMicros, report.strategyMicros, report.fanoutMicros))
-            let id = try db.commit(record, afterSubscriber: afterSubscriber)
-            report.commitMicros = lap()
-            db.recordCommitTime(executionID: id, micros: report.commitMicros)
-            report.executionID = id
+                key: key, strategyID: loaded.version.strategyID, status: failure?.code.description ?? "ok", error: failure,
+                stdout: outcome?.stdout ?? failure?.stdout ?? "", stderr: outcome?.stderr ?? failure?.stderr ?? "",
+                signals: signals, newStateJSON: outcome?.stateJSON, worker: worker,
+                micros: (report.lockMicros, report.dataMicros, report.strategyMicros))
+            let result = try commit(record, bar: Self.bar(w))
+            report.fanoutMicros = result.fanoutMicros
+            report.commitMicros = result.commitMicros
+            report.executionID = result.executionID
             report.outcome = .committed(status: record.status)
             report.signals = signals
-            report.pythonNanos = (try? run.get().strategyNanos) ?? 0
-            for c in changes {
-                for o in c.orders { if o.skipped == nil { report.ordersFilled += 1 } else { report.ordersSkipped += 1 } }
-            }
+            report.pythonNanos = outcome?.strategyNanos ?? 0
+            Self.count(result.changes, into: &report)
         } catch {
             await lock.release(lease)
             if error.code == .duplicateExecution {
@@ -110,12 +104,49 @@ public final class Coordinator: Sendable {
         return report
     }
 
+    /// Sizes and commits given signals for the candle closing `window`, without running the
+    /// strategy: replays of recorded signals and the fan-out benchmark.
+    public func commit(signals: [Signal], version: StoredVersion, window: CandleWindow) throws(PlatformError) -> ExecutionReport {
+        let last = window.count - 1
+        let key = ExecutionKey(versionID: version.id, symbol: window.symbol, timeframe: window.timeframe, candleTime: window.times[last])
+        var report = ExecutionReport(key: key, outcome: .alreadyExecuted)
+        let record = ExecutionRecord(key: key, strategyID: version.strategyID, status: "ok", error: nil, stdout: "", stderr: "",
+                                     signals: signals, newStateJSON: nil, worker: worker, micros: (0, 0, 0))
+        do throws(PlatformError) {
+            let result = try commit(record, bar: Self.bar(window))
+            report.executionID = result.executionID
+            report.fanoutMicros = result.fanoutMicros
+            report.commitMicros = result.commitMicros
+            report.outcome = .committed(status: "ok")
+            Self.count(result.changes, into: &report)
+        } catch where error.code == .duplicateExecution {
+            return report
+        }
+        return report
+    }
+
+    private func commit(_ record: ExecutionRecord, bar: Bar) throws(PlatformError) -> CommitResult {
+        try db.commit(record, fanOut: { inputs in self.fanOut(inputs, signals: record.signals, bar: bar) },
+                      afterSubscriber: afterSubscriber)
+    }
+
+    static func bar(_ w: CandleWindow) -> Bar {
+        let last = w.count - 1
+        return Bar(time: w.times[last], open: w.open[last], high: w.high[last], low: w.low[last], close: w.close[last])
+    }
+
+    static func count(_ changes: [FanoutChange], into report: inout ExecutionReport) {
+        for c in changes {
+            for o in c.orders { if o.skipped == nil { report.ordersFilled += 1 } else { report.ordersSkipped += 1 } }
+        }
+    }
+
     /// Stops and take-profits first, then the signals, for every active subscriber.
-    func fanOut(_ inputs: FanoutInputs, signals: [Signal], bar: Bar) -> [ExecutionRecord.Change] {
-        var changes: [ExecutionRecord.Change] = []
+    func fanOut(_ inputs: FanoutInputs, signals: [Signal], bar: Bar) -> [FanoutChange] {
+        var changes: [FanoutChange] = []
         changes.reserveCapacity(inputs.subscribers.count)
         for sub in inputs.subscribers {
-            var change = ExecutionRecord.Change(subscriber: sub, orders: [], closed: nil, opened: nil)
+            var change = FanoutChange(subscriber: sub, orders: [], closed: nil, opened: nil)
             var position = sub.position
             if let p = position, let exit = broker.exits(p, on: bar) {
                 change.orders.append(PaperOrder(side: p.side == .long ? .sell : .buy, qty: p.qty, price: exit.exitPrice,

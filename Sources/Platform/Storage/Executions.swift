@@ -1,7 +1,7 @@
 import GRDB
 import StrategyRuntime
 
-/// What an execution reads before it runs.
+/// Who an execution fans out to: the active subscribers, their open positions and the symbol's rules.
 struct FanoutInputs: Sendable {
     struct Subscriber: Sendable {
         let id: Int64
@@ -10,20 +10,20 @@ struct FanoutInputs: Sendable {
         var position: Position?
         var positionID: Int64?
     }
-    var alreadyExecuted: Bool
     var subscribers: [Subscriber]
-    var stateJSON: String
     var rules: SymbolRules
 }
 
-/// What an execution writes, in one transaction.
+/// One subscriber's orders and position changes.
+struct FanoutChange: Sendable {
+    let subscriber: FanoutInputs.Subscriber
+    var orders: [PaperOrder]
+    var closed: Trade?
+    var opened: Position?
+}
+
+/// What an execution writes besides its fan-out.
 struct ExecutionRecord: Sendable {
-    struct Change: Sendable {
-        let subscriber: FanoutInputs.Subscriber
-        var orders: [PaperOrder]
-        var closed: Trade?
-        var opened: Position?
-    }
     let key: ExecutionKey
     let strategyID: Int64
     let status: String
@@ -31,103 +31,101 @@ struct ExecutionRecord: Sendable {
     let stdout: String
     let stderr: String
     let signals: [Signal]
-    let changes: [Change]
     let newStateJSON: String?
     let worker: String
-    let micros: (lock: Int, data: Int, strategy: Int, fanout: Int)
+    let micros: (lock: Int, data: Int, strategy: Int)
+}
+
+/// What the commit measured and wrote.
+struct CommitResult: Sendable {
+    let executionID: Int64
+    let changes: [FanoutChange]
+    let fanoutMicros: Int
+    let commitMicros: Int
 }
 
 extension PlatformDatabase {
-    func fanoutInputs(key: ExecutionKey, strategyID: Int64) throws(PlatformError) -> FanoutInputs {
+    /// Before running: whether the key ran already, and the strategy's state.
+    func preflight(key: ExecutionKey, strategyID: Int64) throws(PlatformError) -> (done: Bool, state: String) {
         try read { db in
             let done = try Int64.fetchOne(db, sql: """
                 SELECT id FROM executions WHERE strategy_version_id = ? AND symbol = ? AND timeframe = ? AND candle_time = ?
                 """, arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime]) != nil
-            if done { return FanoutInputs(alreadyExecuted: true, subscribers: [], stateJSON: "{}", rules: SymbolRules()) }
-            var positions: [Int64: (Int64, Position)] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT p.* FROM positions p JOIN subscriptions s ON s.id = p.subscription_id
-                WHERE s.strategy_id = ? AND s.status = 'active' AND p.symbol = ? AND p.status = 'open'
-                """, arguments: [strategyID, key.symbol]) {
-                positions[row["subscription_id"]] = (row["id"], Position(
-                    side: PositionSide(rawValue: row["side"]) ?? .long, qty: row["qty"], entryPrice: row["entry_price"],
-                    entryTime: row["entry_time"], entryFee: row["entry_fee"], stopLoss: row["stop_loss"], takeProfit: row["take_profit"]))
-            }
-            let subscribers = try Row.fetchAll(db, sql: """
-                SELECT id, user_id, capital, risk_per_trade, leverage, allow_short FROM subscriptions
-                WHERE strategy_id = ? AND status = 'active' ORDER BY id
-                """, arguments: [strategyID]).map { row throws -> FanoutInputs.Subscriber in
-                let id: Int64 = row["id"]
-                let terms = try SubscriptionTerms(capital: row["capital"], riskPerTrade: row["risk_per_trade"],
-                                                  leverage: row["leverage"], allowShort: row["allow_short"])
-                return FanoutInputs.Subscriber(id: id, userID: row["user_id"], terms: terms,
-                                               position: positions[id]?.1, positionID: positions[id]?.0)
-            }
             let state = try String.fetchOne(db, sql: "SELECT state FROM strategy_state WHERE strategy_id = ? AND symbol = ? AND timeframe = ?",
                                             arguments: [strategyID, key.symbol, key.timeframe]) ?? "{}"
-            let rules = try Row.fetchOne(db, sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?", arguments: [key.symbol])
-                .map { SymbolRules(lotStep: $0["lot_step"], minNotional: $0["min_notional"]) } ?? SymbolRules()
-            return FanoutInputs(alreadyExecuted: false, subscribers: subscribers, stateJSON: state, rules: rules)
+            return (done, state)
         }
     }
 
-    /// Writes the execution row, its signals, every order and position change and the strategy
-    /// state in ONE transaction. The UNIQUE execution key makes a second commit of the same key
-    /// fail as `duplicateExecution`, with nothing written.
+    /// The fan-out inputs, read inside the commit's transaction so they cannot go stale.
+    private static func fanoutInputs(_ db: Database, key: ExecutionKey, strategyID: Int64) throws -> FanoutInputs {
+        var positions: [Int64: (Int64, Position)] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT p.subscription_id, p.id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee, p.stop_loss, p.take_profit
+            FROM positions p JOIN subscriptions s ON s.id = p.subscription_id
+            WHERE s.strategy_id = ? AND s.status = 'active' AND p.symbol = ? AND p.status = 'open'
+            """, arguments: [strategyID, key.symbol])
+        while let row = try rows.next() {
+            positions[row[0]] = (row[1], Position(side: (row[2] as String) == "short" ? .short : .long, qty: row[3], entryPrice: row[4],
+                                                  entryTime: row[5], entryFee: row[6], stopLoss: row[7], takeProfit: row[8]))
+        }
+        var subscribers: [FanoutInputs.Subscriber] = []
+        let subs = try Row.fetchCursor(db, sql: """
+            SELECT id, user_id, capital, risk_per_trade, leverage, allow_short FROM subscriptions
+            WHERE strategy_id = ? AND status = 'active' ORDER BY id
+            """, arguments: [strategyID])
+        while let row = try subs.next() {
+            let id: Int64 = row[0]
+            let terms = try SubscriptionTerms(capital: row[2], riskPerTrade: row[3], leverage: row[4], allowShort: row[5])
+            subscribers.append(FanoutInputs.Subscriber(id: id, userID: row[1], terms: terms,
+                                                       position: positions[id]?.1, positionID: positions[id]?.0))
+        }
+        let rules = try Row.fetchOne(db, sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?", arguments: [key.symbol])
+            .map { SymbolRules(lotStep: $0[0], minNotional: $0[1]) } ?? SymbolRules()
+        return FanoutInputs(subscribers: subscribers, rules: rules)
+    }
+
+    /// One transaction: the execution row first (the UNIQUE key fences a second commit before any
+    /// work), then the fan-out computed by `fanOut` over the active subscribers read in the same
+    /// transaction, every order and position change, the signals, the strategy state, and the
+    /// phase times. A second commit of the same key fails as `duplicateExecution` with nothing written.
     ///
     /// - Parameter afterSubscriber: called after each subscriber's rows (fault injection in tests).
-    func commit(_ r: ExecutionRecord, afterSubscriber: (@Sendable (Int) throws -> Void)? = nil) throws(PlatformError) -> Int64 {
+    func commit(_ r: ExecutionRecord, fanOut: (FanoutInputs) -> [FanoutChange],
+                afterSubscriber: (@Sendable (Int) throws -> Void)? = nil) throws(PlatformError) -> CommitResult {
         do {
-            return try writer.write { db -> Int64 in
+            return try writer.write { db -> CommitResult in
+                let clock = ContinuousClock()
+                let start = clock.now
                 try db.execute(sql: """
                     INSERT INTO executions (strategy_version_id, symbol, timeframe, candle_time, status, error_message, traceback,
-                                            stdout, stderr, worker, lock_us, data_us, strategy_us, fanout_us, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            stdout, stderr, worker, lock_us, data_us, strategy_us, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [r.key.versionID, r.key.symbol, r.key.timeframe, r.key.candleTime, r.status,
                                      r.error?.message, r.error?.traceback, r.stdout, r.stderr, r.worker,
-                                     r.micros.lock, r.micros.data, r.micros.strategy, r.micros.fanout, Self.now()])
+                                     r.micros.lock, r.micros.data, r.micros.strategy, Self.now()])
                 let executionID = db.lastInsertedRowID
+                let inputs = try Self.fanoutInputs(db, key: r.key, strategyID: r.strategyID)
+                let fanStart = clock.now
+                let changes = fanOut(inputs)
+                let fanoutMicros = Int((clock.now - fanStart) / .microseconds(1))
                 let signal = try db.cachedStatement(sql: """
                     INSERT INTO signals (execution_id, action, entry_price, stop_loss, take_profit, symbol) VALUES (?, ?, ?, ?, ?, ?)
                     """)
                 for s in r.signals {
                     try signal.execute(arguments: [executionID, s.action.rawValue, s.entryPrice, s.stopLoss, s.takeProfit, s.symbol])
                 }
-                let order = try db.cachedStatement(sql: """
-                    INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, reason, candle_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                let close = try db.cachedStatement(sql: """
-                    UPDATE positions SET status = 'closed', exit_price = ?, exit_time = ?, pnl = ?, return_pct = ?, exit_reason = ?
-                    WHERE id = ? AND subscription_id = ? AND status = 'open'
-                    """)
-                let open = try db.cachedStatement(sql: """
-                    INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee,
-                                           stop_loss, take_profit, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
-                    """)
-                for (n, c) in r.changes.enumerated() {
-                    let sub = c.subscriber
-                    for o in c.orders {
-                        try order.execute(arguments: [executionID, sub.id, sub.userID, r.key.symbol, o.side.rawValue, o.qty, o.price,
-                                                      o.fee, o.purpose, o.skipped == nil ? "filled" : "skipped", o.skipped, r.key.candleTime])
-                    }
-                    if let t = c.closed, let pid = sub.positionID {
-                        try close.execute(arguments: [t.exitPrice, t.exitTime, t.pnl, t.returnPct, t.reason, pid, sub.id])
-                    }
-                    if let p = c.opened {
-                        try open.execute(arguments: [sub.id, sub.userID, r.key.symbol, p.side.rawValue, p.qty, p.entryPrice,
-                                                     p.entryTime, p.entryFee, p.stopLoss, p.takeProfit])
-                    }
-                    try afterSubscriber?(n)
-                }
+                try Self.write(changes, db: db, executionID: executionID, key: r.key, afterSubscriber: afterSubscriber)
                 if let state = r.newStateJSON {
                     try db.execute(sql: """
                         INSERT INTO strategy_state (strategy_id, symbol, timeframe, state, updated_at) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT (strategy_id, symbol, timeframe) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
                         """, arguments: [r.strategyID, r.key.symbol, r.key.timeframe, state, Self.now()])
                 }
-                return executionID
+                let commitMicros = Int((clock.now - start) / .microseconds(1)) - fanoutMicros
+                try db.execute(sql: "UPDATE executions SET fanout_us = ?, commit_us = ? WHERE id = ?",
+                               arguments: [fanoutMicros, commitMicros, executionID])
+                return CommitResult(executionID: executionID, changes: changes, fanoutMicros: fanoutMicros, commitMicros: commitMicros)
             }
         } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (e.message ?? "").contains("executions") {
             throw PlatformError(.duplicateExecution, "execution \(r.key) was already committed")
@@ -138,9 +136,35 @@ extension PlatformDatabase {
         }
     }
 
-    func recordCommitTime(executionID: Int64, micros: Int) {
-        _ = try? write { db in
-            try db.execute(sql: "UPDATE executions SET commit_us = ? WHERE id = ?", arguments: [micros, executionID])
+    private static func write(_ changes: [FanoutChange], db: Database, executionID: Int64, key: ExecutionKey,
+                              afterSubscriber: (@Sendable (Int) throws -> Void)?) throws {
+        let order = try db.cachedStatement(sql: """
+            INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, reason, candle_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let close = try db.cachedStatement(sql: """
+            UPDATE positions SET status = 'closed', exit_price = ?, exit_time = ?, pnl = ?, return_pct = ?, exit_reason = ?
+            WHERE id = ?
+            """)
+        let open = try db.cachedStatement(sql: """
+            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee,
+                                   stop_loss, take_profit, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
+            """)
+        for (n, c) in changes.enumerated() {
+            let sub = c.subscriber
+            for o in c.orders {
+                try order.execute(arguments: [executionID, sub.id, sub.userID, key.symbol, o.side.rawValue, o.qty, o.price,
+                                              o.fee, o.purpose, o.skipped == nil ? "filled" : "skipped", o.skipped, key.candleTime])
+            }
+            if let t = c.closed, let pid = sub.positionID {
+                try close.execute(arguments: [t.exitPrice, t.exitTime, t.pnl, t.returnPct, t.reason, pid])
+            }
+            if let p = c.opened {
+                try open.execute(arguments: [sub.id, sub.userID, key.symbol, p.side.rawValue, p.qty, p.entryPrice,
+                                             p.entryTime, p.entryFee, p.stopLoss, p.takeProfit])
+            }
+            try afterSubscriber?(n)
         }
     }
 

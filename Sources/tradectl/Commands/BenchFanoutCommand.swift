@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import StrategyRuntime
+
+/// `tradectl bench fanout`: sizing and commit for many subscribers, and candle close to committed orders.
+struct BenchFanoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fanout",
+        abstract: "Fan-out and end-to-end latency on SQLite files: fanout-1/100/10000, e2e-100x100, e2e-pandas-100x100, e2e-1x10000.")
+
+    @Option(help: "Rounds (candles) per case.") var rounds = 50
+    @Flag(help: "Print JSON: {\"cases\": [{name, p50_us, p99_us, n}]}.") var json = false
+
+    func run() async throws {
+        guard let root = HostConfiguration.projectRoot else {
+            throw ValidationError("cannot find python/; run from the repository or set TRADECTL_HOME")
+        }
+        let bench = FanoutBench(root: root, rounds: max(rounds, 5),
+                                progress: { if !json { FileHandle.standardError.write(Data("  \($0)…\n".utf8)) } })
+        let cases = try await bench.runAll()
+        if json {
+            print(Output.json(["cases": cases.map(\.object)]))
+        } else {
+            print(BenchCase.table(cases))
+        }
+        Output.exit(code: 0)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Platform
+import StrategyRuntime
+
+/// The cases of `tradectl bench fanout`, each on its own database file in a temporary directory.
+struct FanoutBench {
+    let root: String
+    let rounds: Int
+    let progress: (String) -> Void
+
+    /// A strategy that signals on every candle, alternating BUY and SELL (every subscriber reverses).
+    static let lightSource = """
+        def main(data, ctx):
+            n = ctx.state.get("n", 0)
+            ctx.state["n"] = n + 1
+            return {"action": "BUY" if n % 2 == 0 else "SELL", "stopLoss": None}
+        """
+
+    func runAll() async throws -> [BenchCase] {
+        let host = try await StrategyHost()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var cases: [BenchCase] = []
+        for n in [1, 100, 10_000] {
+            progress("fanout-\(n)")
+            cases.append(try fanout(n, host: host, path: dir.appendingPathComponent("fanout-\(n).sqlite").path))
+        }
+        let sma = try String(contentsOfFile: "\(root)/python/strategies/sma_crossover.py", encoding: .utf8)
+        progress("e2e-100x100")
+        cases.append(try await e2e("e2e-100x100", host: host, source: Self.lightSource, strategies: 100, subscribers: 100,
+                                   lookback: 200, path: dir.appendingPathComponent("e2e-light.sqlite").path))
+        progress("e2e-pandas-100x100")
+        cases.append(try await e2e("e2e-pandas-100x100", host: host, source: sma, strategies: 100, subscribers: 100,
+                                   lookback: 500, path: dir.appendingPathComponent("e2e-pandas.sqlite").path))
+        progress("e2e-1x10000")
+        cases.append(try await e2e("e2e-1x10000", host: host, source: Self.lightSource, strategies: 1, subscribers: 10_000,
+                                   lookback: 200, path: dir.appendingPathComponent("e2e-wide.sqlite").path))
+        return cases
+    }
+
+    /// Sizing plus the one-transaction commit for `n` subscribers, on a BUY/SELL reversal each round.
+    private func fanout(_ n: Int, host: StrategyHost, path: String) throws -> BenchCase {
+        let db = try PlatformDatabase(path: path)
+        let author = try db.createUser(name: "author")
+        let version = try db.createStrategy(ownerID: author, name: "fanout",
+                                            spec: StrategyVersionSpec(source: "def main(data):\n    return None\n", symbols: ["BTCUSDT"], timeframe: .m1))
+        _ = try db.bulkSubscribers(prefix: "sub", count: n, strategyID: version.strategyID) { i in
+            try! SubscriptionTerms(capital: 1_000 + Double(i % 100) * 50, riskPerTrade: 0.005 + Double(i % 10) * 0.002, leverage: Double(1 + i % 10))
+        }
+        let series = SyntheticCandles(seed: 11).generate(rounds + 10)
+        let coordinator = Coordinator(db: db, host: host)
+        var samples: [UInt64] = []
+        let clock = ContinuousClock()
+        for i in 0..<(rounds + 5) {
+            let window = series.window(endingAt: 5 + i, lookback: 5)
+            let close = window.close[window.count - 1]
+            let signal = Signal(action: i % 2 == 0 ? .buy : .sell, entryPrice: close,
+                                stopLoss: i % 2 == 0 ? close * 0.98 : close * 1.02, symbol: "BTCUSDT")
+            let start = clock.now
+            _ = try coordinator.commit(signals: [signal], version: version, window: window)
+            if i >= 5 { samples.append(RuntimeBench.nanos(clock.now - start)) }
+        }
+        return BenchCase(name: "fanout-\(n)", samples: samples)
+    }
+
+    /// From candle close until every order is committed: one frame, every strategy once, fan-out each.
+    private func e2e(_ name: String, host: StrategyHost, source: String, strategies: Int, subscribers: Int, lookback: Int,
+                     path: String) async throws -> BenchCase {
+        let db = try PlatformDatabase(path: path)
+        let author = try db.createUser(name: "author")
+        var loaded: [LoadedVersion] = []
+        for s in 0..<strategies {
+            let version = try db.createStrategy(ownerID: author, name: "\(name)-\(s)",
+                                                spec: StrategyVersionSpec(source: source, symbols: ["BTCUSDT"], timeframe: .m1, lookback: lookback))
+            _ = try db.bulkSubscribers(prefix: "s\(s)-", count: subscribers, strategyID: version.strategyID) { i in
+                try! SubscriptionTerms(capital: 1_000 + Double(i % 100) * 50, riskPerTrade: 0.01, leverage: 2)
+            }
+            let strategy = try await host.load(StrategySource(id: "\(name)-\(s)", code: source))
+            loaded.append(LoadedVersion(version: version, strategy: strategy))
+        }
+        let coordinator = Coordinator(db: db, host: host)
+        let e2eRounds = max(5, min(rounds, subscribers * strategies >= 10_000 ? 30 : rounds))
+        let series = SyntheticCandles(seed: 5).generate(lookback + e2eRounds + 5)
+        var samples: [UInt64] = []
+        let clock = ContinuousClock()
+        for i in 0..<(e2eRounds + 2) {
+            let window = series.window(endingAt: lookback - 1 + i, lookback: lookback)
+            let start = clock.now
+            let frame = try host.frame(window)
+            for l in loaded { _ = try await coordinator.execute(l, frame: frame) }
+            if i >= 2 { samples.append(RuntimeBench.nanos(clock.now - start)) }
+        }
+        return BenchCase(name: name, samples: samples)
+    }
+}
