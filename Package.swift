@@ -36,9 +36,10 @@ let package = Package(
             name: "StrategyRuntime",
             dependencies: ["CPython", .product(name: "Logging", package: "swift-log")]
         ),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(
             name: "Platform",
-            dependencies: ["StrategyRuntime", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["StrategyRuntime", "CHiredis", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(

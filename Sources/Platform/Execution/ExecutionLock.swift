@@ -4,6 +4,11 @@ import Synchronization
 public struct LockLease: Sendable, Equatable {
     public let key: String
     public let token: String
+
+    public init(key: String, token: String) {
+        self.key = key
+        self.token = token
+    }
 }
 
 /// Keeps two workers from running the same execution key at once. It is an optimisation: the

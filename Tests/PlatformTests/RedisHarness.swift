@@ -1,0 +1,79 @@
+import Foundation
+import Platform
+import Testing
+
+/// A real redis-server on a free loopback port, stopped when the test ends. A missing
+/// redis-server fails the test; it never skips.
+final class RedisHarness: @unchecked Sendable {  // @unchecked: used by one test at a time.
+    let port: Int32
+    private var process: Process?
+
+    var url: String { "redis://127.0.0.1:\(port)" }
+
+    init() throws {
+        port = try Self.freePort()
+        try start()
+    }
+
+    deinit { stop() }
+
+    static var serverPath: String? {
+        ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    func start() throws {
+        guard let path = Self.serverPath else {
+            throw HarnessError("redis-server is not installed; run scripts/setup.sh (tests that need Redis fail without it)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        let client = RedisClient(host: "127.0.0.1", port: port, timeoutMs: 200)
+        for _ in 0..<100 {
+            if (try? client.command(["PING"])) == .status("PONG") { return }
+            usleep(50_000)
+        }
+        throw HarnessError("redis-server did not answer on port \(port) within 5 s")
+    }
+
+    func stop() {
+        guard let p = process else { return }
+        process = nil
+        // Polls instead of waitUntilExit(), which can hang off the main run loop on Linux.
+        if p.isRunning { p.terminate() }
+        for _ in 0..<100 where p.isRunning { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for _ in 0..<100 where p.isRunning { usleep(20_000) }
+    }
+
+    /// Stops the server and starts a new one on the same port.
+    func restart() throws {
+        stop()
+        try start()
+    }
+
+    static func freePort() throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket() failed") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw HarnessError("cannot find a free loopback port") }
+        return Int32(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

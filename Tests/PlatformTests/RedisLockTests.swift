@@ -1,0 +1,47 @@
+import Foundation
+import Platform
+import Testing
+
+@Suite(.serialized) struct RedisLockTests {
+    @Test func setNXExcludesASecondHolderAndReleaseIsCompareAndDelete() async throws {
+        let redis = try RedisHarness()
+        let a = RedisLock(client: try RedisClient(url: redis.url))
+        let b = RedisLock(client: try RedisClient(url: redis.url))
+        let lease = try #require(try await a.acquire("k1", ttl: .seconds(5)))
+        #expect(try await b.acquire("k1", ttl: .seconds(5)) == nil)
+        // A release with a stale token (someone else's lease) must not free the lock.
+        await b.release(LockLease(key: "k1", token: "not-mine"))
+        #expect(try await b.acquire("k1", ttl: .seconds(5)) == nil)
+        await a.release(lease)
+        #expect(try await b.acquire("k1", ttl: .seconds(5)) != nil)
+    }
+
+    @Test func aHeldLockIsRenewedAndAnAbandonedOneExpires() async throws {
+        let redis = try RedisHarness()
+        let client = try RedisClient(url: redis.url)
+        let a = RedisLock(client: client)
+        let held = try #require(try await a.acquire("k2", ttl: .milliseconds(300)))
+        try await Task.sleep(for: .milliseconds(700))  // past the TTL: renewal must have extended it
+        #expect(try await RedisLock(client: client).acquire("k2", ttl: .seconds(1)) == nil)
+        await a.release(held)
+        // An abandoned lock (a killed worker) expires by its TTL.
+        _ = try client.command(["SET", "tradectl:lock:k3", "dead-worker", "PX", "200"])
+        var taken: LockLease?
+        for _ in 0..<20 where taken == nil {
+            taken = try await a.acquire("k3", ttl: .seconds(1))
+            if taken == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(taken != nil)
+    }
+
+    @Test func unreachableRedisIsATypedErrorAndRecoversAfterARestart() async throws {
+        let redis = try RedisHarness()
+        let lock = RedisLock(client: try RedisClient(url: redis.url, timeoutMs: 200))
+        redis.stop()
+        await #expect {
+            _ = try await lock.acquire("k4", ttl: .seconds(1))
+        } throws: { ($0 as? PlatformError)?.code == .lockUnavailable }
+        try redis.start()
+        #expect(try await lock.acquire("k4", ttl: .seconds(1)) != nil)
+    }
+}
