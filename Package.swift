@@ -52,14 +52,15 @@ let package = Package(
             ],
             linkerSettings: staticPython
         ),
+        .target(name: "TestSupport", dependencies: ["Platform"], path: "Tests/TestSupport"),
         .testTarget(
             name: "PlatformTests",
-            dependencies: ["Platform", "StrategyRuntime", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Platform", "StrategyRuntime", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "tradectlTests",
-            dependencies: ["tradectl"]
+            dependencies: ["tradectl", "Platform", "TestSupport"]
         ),
         .testTarget(
             name: "StrategyRuntimeTests",

@@ -20,6 +20,9 @@ public final class Coordinator: Sendable {
     public let lock: any ExecutionLock
     public let broker: PaperBroker
     public let worker: String
+    /// The lock's time to live; it is renewed while the execution runs, so a dead worker
+    /// blocks its key for at most this long.
+    public var lockTTL: Duration { .seconds(2) }
     /// Called after each subscriber's rows are written inside the commit (tests inject faults).
     let afterSubscriber: (@Sendable (Int) throws -> Void)?
 
@@ -56,7 +59,7 @@ public final class Coordinator: Sendable {
             return Int((now - mark) / .microseconds(1))
         }
 
-        guard let lease = try await lock.acquire(key.description, ttl: loaded.strategy.limits.timeout * 2 + .seconds(5)) else {
+        guard let lease = try await lock.acquire(key.description, ttl: lockTTL) else {
             return report
         }
         report.lockMicros = lap()

@@ -1,27 +1,27 @@
 import Foundation
 import Platform
-import Testing
+
 
 /// A real redis-server on a free loopback port, stopped when the test ends. A missing
 /// redis-server fails the test; it never skips.
-final class RedisHarness: @unchecked Sendable {  // @unchecked: used by one test at a time.
-    let port: Int32
+public final class RedisHarness: @unchecked Sendable {  // @unchecked: used by one test at a time.
+    public let port: Int32
     private var process: Process?
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
-    init() throws {
+    public init() throws {
         port = try Self.freePort()
         try start()
     }
 
     deinit { stop() }
 
-    static var serverPath: String? {
+    public static var serverPath: String? {
         ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    func start() throws {
+    public func start() throws {
         guard let path = Self.serverPath else {
             throw HarnessError("redis-server is not installed; run scripts/setup.sh (tests that need Redis fail without it)")
         }
@@ -40,7 +40,7 @@ final class RedisHarness: @unchecked Sendable {  // @unchecked: used by one test
         throw HarnessError("redis-server did not answer on port \(port) within 5 s")
     }
 
-    func stop() {
+    public func stop() {
         guard let p = process else { return }
         process = nil
         // Polls instead of waitUntilExit(), which can hang off the main run loop on Linux.
@@ -51,12 +51,12 @@ final class RedisHarness: @unchecked Sendable {  // @unchecked: used by one test
     }
 
     /// Stops the server and starts a new one on the same port.
-    func restart() throws {
+    public func restart() throws {
         stop()
         try start()
     }
 
-    static func freePort() throws -> Int32 {
+    public static func freePort() throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket() failed") }
         defer { close(fd) }
@@ -73,7 +73,7 @@ final class RedisHarness: @unchecked Sendable {  // @unchecked: used by one test
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }
