@@ -31,6 +31,9 @@ public struct BacktestResult: Sendable {
     public var wallSeconds: Double
     /// Time inside the strategy's own Python calls.
     public var strategySeconds: Double
+    /// Seconds per coordinator phase, summed over the run: lock, data, strategy (the whole
+    /// runtime call), fan-out, commit.
+    public var phaseSeconds: [String: Double] = [:]
     public var candlesPerSecond: Double { wallSeconds > 0 ? Double(candles) / wallSeconds : 0 }
     public var strategyShare: Double { wallSeconds > 0 ? strategySeconds / wallSeconds : 0 }
 }
@@ -63,6 +66,7 @@ public enum Backtester {
         let start = clock.now
         var python: UInt64 = 0
         var failed = 0
+        var phases = [Int](repeating: 0, count: 5)
         for end in first..<candles.count {
             let frame: CandleFrame
             do {
@@ -72,6 +76,9 @@ public enum Backtester {
             }
             let report = try await coordinator.execute(loaded, frame: frame)
             python += report.pythonNanos
+            for (i, v) in [report.lockMicros, report.dataMicros, report.strategyMicros, report.fanoutMicros, report.commitMicros].enumerated() {
+                phases[i] += v
+            }
             if case .committed(let status) = report.outcome, status != "ok" { failed += 1 }
             progress?(end - first + 1, candles.count - first)
         }
@@ -80,9 +87,11 @@ public enum Backtester {
         let open = try db.openPosition(userID: user, subscriptionID: subscription, symbol: candles.symbol)
         let lastClose = candles.close.last ?? 0
         let unrealised = open.map { $0.markToMarket(lastClose) } ?? 0
+        let names = ["lock", "data", "strategy", "fanout", "commit"]
         return BacktestResult(trades: trades, open: open, lastClose: lastClose,
                               stats: TradeStats.compute(trades: trades, unrealised: unrealised, capital: settings.terms.capital),
                               candles: candles.count - first, failedCalls: failed, wallSeconds: wall,
-                              strategySeconds: Double(python) / 1e9)
+                              strategySeconds: Double(python) / 1e9,
+                              phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))
     }
 }

@@ -85,7 +85,7 @@ public final class Coordinator: Sendable {
             let record = ExecutionRecord(
                 key: key, strategyID: loaded.version.strategyID, status: failure?.code.description ?? "ok", error: failure,
                 stdout: outcome?.stdout ?? failure?.stdout ?? "", stderr: outcome?.stderr ?? failure?.stderr ?? "",
-                signals: signals, newStateJSON: outcome?.stateJSON, worker: worker,
+                signals: signals, newStateJSON: outcome.map(\.stateJSON).flatMap { $0 == state ? nil : $0 }, worker: worker,
                 micros: (report.lockMicros, report.dataMicros, report.strategyMicros))
             let result = try commit(record, bar: Self.bar(w))
             report.fanoutMicros = result.fanoutMicros

@@ -48,10 +48,10 @@ extension PlatformDatabase {
     /// Before running: whether the key ran already, and the strategy's state.
     func preflight(key: ExecutionKey, strategyID: Int64) throws(PlatformError) -> (done: Bool, state: String) {
         try read { db in
-            let done = try Int64.fetchOne(db, sql: """
+            let done = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT id FROM executions WHERE strategy_version_id = ? AND symbol = ? AND timeframe = ? AND candle_time = ?
-                """, arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime]) != nil
-            let state = try String.fetchOne(db, sql: "SELECT state FROM strategy_state WHERE strategy_id = ? AND symbol = ? AND timeframe = ?",
+                """), arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime]) != nil
+            let state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM strategy_state WHERE strategy_id = ? AND symbol = ? AND timeframe = ?"),
                                             arguments: [strategyID, key.symbol, key.timeframe]) ?? "{}"
             return (done, state)
         }
@@ -60,27 +60,28 @@ extension PlatformDatabase {
     /// The fan-out inputs, read inside the commit's transaction so they cannot go stale.
     private static func fanoutInputs(_ db: Database, key: ExecutionKey, strategyID: Int64) throws -> FanoutInputs {
         var positions: [Int64: (Int64, Position)] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT p.subscription_id, p.id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee, p.stop_loss, p.take_profit
             FROM positions p JOIN subscriptions s ON s.id = p.subscription_id
             WHERE s.strategy_id = ? AND s.status = 'active' AND p.symbol = ? AND p.status = 'open'
-            """, arguments: [strategyID, key.symbol])
+            """), arguments: [strategyID, key.symbol])
         while let row = try rows.next() {
             positions[row[0]] = (row[1], Position(side: (row[2] as String) == "short" ? .short : .long, qty: row[3], entryPrice: row[4],
                                                   entryTime: row[5], entryFee: row[6], stopLoss: row[7], takeProfit: row[8]))
         }
         var subscribers: [FanoutInputs.Subscriber] = []
-        let subs = try Row.fetchCursor(db, sql: """
+        let subs = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT id, user_id, capital, risk_per_trade, leverage, allow_short FROM subscriptions
             WHERE strategy_id = ? AND status = 'active' ORDER BY id
-            """, arguments: [strategyID])
+            """), arguments: [strategyID])
         while let row = try subs.next() {
             let id: Int64 = row[0]
             let terms = try SubscriptionTerms(capital: row[2], riskPerTrade: row[3], leverage: row[4], allowShort: row[5])
             subscribers.append(FanoutInputs.Subscriber(id: id, userID: row[1], terms: terms,
                                                        position: positions[id]?.1, positionID: positions[id]?.0))
         }
-        let rules = try Row.fetchOne(db, sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?", arguments: [key.symbol])
+        let rules = try Row.fetchOne(db.cachedStatement(sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?"),
+                                     arguments: [key.symbol])
             .map { SymbolRules(lotStep: $0[0], minNotional: $0[1]) } ?? SymbolRules()
         return FanoutInputs(subscribers: subscribers, rules: rules)
     }
@@ -97,11 +98,11 @@ extension PlatformDatabase {
             return try writer.write { db -> CommitResult in
                 let clock = ContinuousClock()
                 let start = clock.now
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO executions (strategy_version_id, symbol, timeframe, candle_time, status, error_message, traceback,
                                             stdout, stderr, worker, lock_us, data_us, strategy_us, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [r.key.versionID, r.key.symbol, r.key.timeframe, r.key.candleTime, r.status,
+                    """).execute(arguments: [r.key.versionID, r.key.symbol, r.key.timeframe, r.key.candleTime, r.status,
                                      r.error?.message, r.error?.traceback, r.stdout, r.stderr, r.worker,
                                      r.micros.lock, r.micros.data, r.micros.strategy, Self.now()])
                 let executionID = db.lastInsertedRowID
@@ -117,14 +118,14 @@ extension PlatformDatabase {
                 }
                 try Self.write(changes, db: db, executionID: executionID, key: r.key, afterSubscriber: afterSubscriber)
                 if let state = r.newStateJSON {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO strategy_state (strategy_id, symbol, timeframe, state, updated_at) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT (strategy_id, symbol, timeframe) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-                        """, arguments: [r.strategyID, r.key.symbol, r.key.timeframe, state, Self.now()])
+                        """).execute(arguments: [r.strategyID, r.key.symbol, r.key.timeframe, state, Self.now()])
                 }
                 let commitMicros = Int((clock.now - start) / .microseconds(1)) - fanoutMicros
-                try db.execute(sql: "UPDATE executions SET fanout_us = ?, commit_us = ? WHERE id = ?",
-                               arguments: [fanoutMicros, commitMicros, executionID])
+                try db.cachedStatement(sql: "UPDATE executions SET fanout_us = ?, commit_us = ? WHERE id = ?")
+                    .execute(arguments: [fanoutMicros, commitMicros, executionID])
                 return CommitResult(executionID: executionID, changes: changes, fanoutMicros: fanoutMicros, commitMicros: commitMicros)
             }
         } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (e.message ?? "").contains("executions") {

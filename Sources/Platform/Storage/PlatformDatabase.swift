@@ -56,8 +56,11 @@ public final class PlatformDatabase: Sendable {
         try Self.storage { try writer.write(body) }
     }
 
+    /// Reads without GRDB's read-only guard: on a `DatabaseQueue` that guard toggles
+    /// `PRAGMA query_only`, which made the next write transaction recompile its cached statements
+    /// (measured: a 12 µs commit became 130 µs). Our read closures never write.
     func read<T>(_ body: (Database) throws -> T) throws(PlatformError) -> T {
-        try Self.storage { try writer.read(body) }
+        try Self.storage { try writer.unsafeRead(body) }
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

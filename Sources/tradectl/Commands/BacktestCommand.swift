@@ -91,7 +91,7 @@ enum BacktestOutput {
         return ["trades": s.trades, "win_rate": s.winRate, "realised_pnl": s.realisedPnl, "unrealised_pnl": s.unrealisedPnl,
                 "return_pct": s.returnPct, "max_drawdown_pct": s.maxDrawdownPct, "profit_factor": s.profitFactor ?? NSNull(),
                 "candles": r.candles, "failed_calls": r.failedCalls, "candles_per_second": r.candlesPerSecond,
-                "strategy_share": r.strategyShare, "wall_seconds": r.wallSeconds]
+                "strategy_share": r.strategyShare, "wall_seconds": r.wallSeconds, "phase_seconds": r.phaseSeconds]
     }
 
     static func table(_ r: BacktestResult) -> String {
@@ -103,6 +103,8 @@ enum BacktestOutput {
             ("profit factor", s.profitFactor.map { String(format: "%.2f", $0) } ?? "—"),
             ("failed calls", "\(r.failedCalls)"), ("speed", String(format: "%.0f candles/s", r.candlesPerSecond)),
             ("time in strategy", String(format: "%.1f%% of wall time", r.strategyShare * 100)),
+            ("phases (s)", ["lock", "data", "strategy", "fanout", "commit"].map { String(format: "%@ %.2f", $0, r.phaseSeconds[$0] ?? 0) }
+                .joined(separator: ", ")),
         ]
         return rows.map { $0.0.padding(toLength: 18, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
     }
