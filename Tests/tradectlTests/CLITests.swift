@@ -131,3 +131,31 @@ enum CLI {
         #expect(lines.allSatisfy { ($0["entryPrice"] as? Double ?? 0) > 0 })
     }
 }
+
+@Suite(.serialized) struct OpsCLITests {
+    @Test func candlesImportAndScopedListings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-ops-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("ops.sqlite").path
+        let csv = try CLI.candleFile(50)
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let imported = try CLI.run(["candles", "import", csv, "--symbol", "ETHUSDT", "--timeframe", "1m", "--db", db, "--json"])
+        #expect(imported.json?["imported"] as? Int == 50)
+        let bad = try CLI.run(["candles", "import", csv, "--symbol", "ETHUSDT", "--timeframe", "7m", "--db", db, "--json"])
+        #expect(bad.status != 0)
+        #expect(((bad.json?["error"] as? [String: Any])?["message"] as? String)?.contains("timeframe") == true)
+
+        let demo = try CLI.run(["demo", "--subscribers", "6", "--candles", "5", "--pace", "30", "--db", db, "--json"], limit: .seconds(120))
+        #expect(demo.status == 0)
+        let users = try CLI.run(["user", "list", "--db", db, "--json"])
+        #expect(users.status == 0)
+        // Subscription 1 belongs to the first trader; another user cannot see it.
+        let owner = try CLI.run(["subscription", "list", "--user", "4", "--db", db, "--json"])
+        #expect(owner.stdout.contains("\"id\":\"1\""))
+        let stranger = try CLI.run(["subscription", "show", "1", "--user", "5", "--db", db, "--json"])
+        #expect(stranger.status != 0)
+        let executions = try CLI.run(["executions", "list", "--db", db, "--limit", "3", "--json"])
+        #expect(executions.status == 0 && executions.stdout.contains("candle_time"))
+    }
+}

@@ -5,7 +5,7 @@ import StrategyRuntime
 struct StrategyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strategy", abstract: "Check or run one strategy file.",
-        subcommands: [Check.self, Run.self])
+        subcommands: [Check.self, Run.self, StrategyList.self, StrategyShow.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Load a strategy and report whether it follows the contract.")
