@@ -21,8 +21,8 @@ import Testing
         let redis = try RedisHarness()
         let client = try RedisClient(url: redis.url)
         let a = RedisLock(client: client)
-        let held = try #require(try await a.acquire("k2", ttl: .milliseconds(300)))
-        try await Task.sleep(for: .milliseconds(700))  // past the TTL: renewal must have extended it
+        let held = try #require(try await a.acquire("k2", ttl: .seconds(1)))
+        try await Task.sleep(for: .milliseconds(2_500))  // well past the TTL: renewal must have extended it
         #expect(try await RedisLock(client: client).acquire("k2", ttl: .seconds(1)) == nil)
         await a.release(held)
         // An abandoned lock (a killed worker) expires by its TTL.
