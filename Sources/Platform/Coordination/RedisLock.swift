@@ -11,7 +11,8 @@ import Synchronization
 public final class RedisLock: ExecutionLock {
     let client: RedisClient
     let prefix: String
-    private let renewals = Mutex<[String: Task<Void, Never>]>([:])
+    private let renewals = Mutex<Set<String>>([])
+    private let renewQueue = DispatchQueue(label: "tradectl.redis-lock.renewal")
     private let counter = Atomic<UInt64>(0)
     private let node = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
 
@@ -51,21 +52,26 @@ public final class RedisLock: ExecutionLock {
     }
 
     public func release(_ lease: LockLease) async {
-        renewals.withLock { $0.removeValue(forKey: lease.token) }?.cancel()
+        renewals.withLock { _ = $0.remove(lease.token) }
         _ = try? client.command(["EVAL", Self.releaseScript, "1", prefix + lease.key, lease.token])
     }
 
-    /// Extends the lock every third of its TTL until released (or until it is found lost).
+    /// Extends the lock every third of its TTL until released (or until it is found lost). Runs on
+    /// a private dispatch queue, not the cooperative pool, so busy tasks cannot starve it.
     private func startRenewal(_ lease: LockLease, ttlMs: Int) {
-        let client = self.client, key = prefix + lease.key
-        let task = Task.detached {
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(ttlMs) * 1_000_000 / 3)
-                if Task.isCancelled { return }
-                let reply = try? client.command(["EVAL", RedisLock.renewScript, "1", key, lease.token, String(ttlMs)])
-                if reply == .integer(0) { return }  // lost: the fence in the database still holds
+        renewals.withLock { $0.insert(lease.token) }
+        scheduleRenewal(lease, ttlMs: ttlMs)
+    }
+
+    private func scheduleRenewal(_ lease: LockLease, ttlMs: Int) {
+        renewQueue.asyncAfter(deadline: .now() + .milliseconds(max(1, ttlMs / 3))) { [self] in
+            guard renewals.withLock({ $0.contains(lease.token) }) else { return }
+            let reply = try? client.command(["EVAL", Self.renewScript, "1", prefix + lease.key, lease.token, String(ttlMs)])
+            if reply == .integer(0) {  // lost: the fence in the database still holds
+                renewals.withLock { _ = $0.remove(lease.token) }
+                return
             }
+            scheduleRenewal(lease, ttlMs: ttlMs)
         }
-        renewals.withLock { $0[lease.token] = task }
     }
 }
