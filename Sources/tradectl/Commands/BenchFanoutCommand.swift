@@ -12,9 +12,7 @@ struct BenchFanoutCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON: {\"cases\": [{name, p50_us, p99_us, n}]}.") var json = false
 
     func run() async throws {
-        guard let root = HostConfiguration.projectRoot else {
-            throw ValidationError("cannot find python/; run from the repository or set TRADECTL_HOME")
-        }
+        let root = try Output.projectRoot()
         let bench = FanoutBench(root: root, rounds: max(rounds, 5),
                                 progress: { if !json { FileHandle.standardError.write(Data("  \($0)…\n".utf8)) } })
         let cases = try await bench.runAll()

@@ -12,9 +12,7 @@ struct BenchMemoryCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        guard let root = HostConfiguration.projectRoot else {
-            throw ValidationError("cannot find python/; run from the repository or set TRADECTL_HOME")
-        }
+        let root = try Output.projectRoot()
         let host = try await StrategyHost()
         let files = ["sma_crossover", "rsi_reversion"].filter { $0 != "rsi_reversion" || host.capabilities.talib }
         let frame: CandleFrame

@@ -21,9 +21,7 @@ struct BenchRuntimeCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON: {\"cases\": [{name, p50_us, p99_us, n}]}.") var json = false
 
     func run() async throws {
-        guard let root = HostConfiguration.projectRoot else {
-            throw ValidationError("cannot find python/; run from the repository or set TRADECTL_HOME")
-        }
+        let root = try Output.projectRoot()
         let bench = RuntimeBench(root: root, calls: max(calls, 10), subprocessCalls: max(subprocessCalls, 3), seed: seed,
                                  progress: { if !json { FileHandle.standardError.write(Data("  \($0)…\n".utf8)) } })
         let cases: [BenchCase]

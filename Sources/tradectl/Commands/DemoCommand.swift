@@ -22,9 +22,7 @@ struct PlatformDemoCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        guard let root = HostConfiguration.projectRoot else {
-            throw ValidationError("cannot find python/strategies; run from the repository or set TRADECTL_HOME")
-        }
+        let root = try Output.projectRoot()
         let path = db ?? FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-demo-\(getpid()).sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         do {

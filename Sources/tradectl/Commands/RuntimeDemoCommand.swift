@@ -14,9 +14,7 @@ struct RuntimeDemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let host = try await StrategyHost()
-        guard let root = HostConfiguration.projectRoot else {
-            throw ValidationError("cannot find python/strategies; run from the repository or set TRADECTL_HOME")
-        }
+        let root = try Output.projectRoot()
         var examples: [(String, IsolationLevel, String)] = [
             ("sma_crossover", .shared, "{}"), ("momentum", .subinterpreter, #"{"lookback": 10, "threshold": 0.004}"#),
             ("noop", .shared, "{}"), ("noop", .subinterpreter, "{}"),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Platform
 import StrategyRuntime
@@ -52,6 +53,14 @@ enum Output {
     static func exit(code: Int32) -> Never {
         fflush(nil)  // flushes every open output stream
         _exit(code)
+    }
+
+    /// The repository root holding python/ (strategies, tradekit, baselines).
+    static func projectRoot() throws -> String {
+        guard let root = HostConfiguration.projectRoot else {
+            throw ValidationError("cannot find python/; run from the repository or set TRADECTL_HOME")
+        }
+        return root
     }
 
     /// p-th percentile (0...100) of nanosecond samples, in microseconds.
