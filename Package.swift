@@ -40,6 +40,7 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: ["StrategyRuntime", "CHiredis", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(

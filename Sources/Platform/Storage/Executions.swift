@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import StrategyRuntime
 
 /// Who an execution fans out to: the active subscribers, their open positions and the symbol's rules.
@@ -57,29 +58,32 @@ extension PlatformDatabase {
         }
     }
 
-    /// The fan-out inputs, read inside the commit's transaction so they cannot go stale.
+    /// The fan-out inputs, read inside the commit's transaction so they cannot go stale: every
+    /// active subscriber with its open position on the symbol, in one query.
     private static func fanoutInputs(_ db: Database, key: ExecutionKey, strategyID: Int64) throws -> FanoutInputs {
-        var positions: [Int64: (Int64, Position)] = [:]
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT p.subscription_id, p.id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee, p.stop_loss, p.take_profit
-            FROM positions p JOIN subscriptions s ON s.id = p.subscription_id
-            WHERE s.strategy_id = ? AND s.status = 'active' AND p.symbol = ? AND p.status = 'open'
-            """), arguments: [strategyID, key.symbol])
-        while let row = try rows.next() {
-            positions[row[0]] = (row[1], Position(side: (row[2] as String) == "short" ? .short : .long, qty: row[3], entryPrice: row[4],
-                                                  entryTime: row[5], entryFee: row[6], stopLoss: row[7], takeProfit: row[8]))
-        }
+        var q = RawStatement(try db.cachedStatement(sql: """
+            SELECT s.id, s.user_id, s.capital, s.risk_per_trade, s.leverage, s.allow_short,
+                   p.id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee, p.stop_loss, p.take_profit
+            FROM subscriptions s
+            LEFT JOIN positions p ON p.subscription_id = s.id AND p.symbol = ? AND p.status = 'open'
+            WHERE s.strategy_id = ? AND s.status = 'active' ORDER BY s.id
+            """))
+        q.bind(key.symbol)
+        q.bind(strategyID)
         var subscribers: [FanoutInputs.Subscriber] = []
-        let subs = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT id, user_id, capital, risk_per_trade, leverage, allow_short FROM subscriptions
-            WHERE strategy_id = ? AND status = 'active' ORDER BY id
-            """), arguments: [strategyID])
-        while let row = try subs.next() {
-            let id: Int64 = row[0]
-            let terms = try SubscriptionTerms(capital: row[2], riskPerTrade: row[3], leverage: row[4], allowShort: row[5])
-            subscribers.append(FanoutInputs.Subscriber(id: id, userID: row[1], terms: terms,
-                                                       position: positions[id]?.1, positionID: positions[id]?.0))
+        while try q.next(db) {
+            let terms = try SubscriptionTerms(capital: q.double(2), riskPerTrade: q.double(3), leverage: q.double(4),
+                                              allowShort: q.int(5) != 0)
+            var position: Position?
+            if !q.isNull(6) {
+                position = Position(side: q.text(7) == "short" ? .short : .long, qty: q.double(8), entryPrice: q.double(9),
+                                    entryTime: q.int(10), entryFee: q.double(11), stopLoss: q.optionalDouble(12),
+                                    takeProfit: q.optionalDouble(13))
+            }
+            subscribers.append(FanoutInputs.Subscriber(id: q.int(0), userID: q.int(1), terms: terms, position: position,
+                                                       positionID: position == nil ? nil : q.int(6)))
         }
+        sqlite3_reset(q.handle)
         let rules = try Row.fetchOne(db.cachedStatement(sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?"),
                                      arguments: [key.symbol])
             .map { SymbolRules(lotStep: $0[0], minNotional: $0[1]) } ?? SymbolRules()
@@ -137,37 +141,49 @@ extension PlatformDatabase {
         }
     }
 
+    /// Writes the orders and position changes in multi-row statements.
     private static func write(_ changes: [FanoutChange], db: Database, executionID: Int64, key: ExecutionKey,
                               afterSubscriber: (@Sendable (Int) throws -> Void)?) throws {
-        let order = try db.cachedStatement(sql: """
-            INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, reason, candle_time)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let close = try db.cachedStatement(sql: """
-            UPDATE positions SET status = 'closed', exit_price = ?, exit_time = ?, pnl = ?, return_pct = ?, exit_reason = ?
-            WHERE id = ?
-            """)
-        let open = try db.cachedStatement(sql: """
-            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee,
-                                   stop_loss, take_profit, status)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
-            """)
+        var orders = BatchInsert("""
+            INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, reason, candle_time) VALUES
+            """, columns: 12)
+        var opens = BatchInsert("""
+            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee, stop_loss, take_profit, status) VALUES
+            """, columns: 11)
+        var closes = BatchInsert("""
+            WITH v(id, exit_price, exit_time, pnl, return_pct, exit_reason) AS (VALUES
+            """, columns: 6)
         for (n, c) in changes.enumerated() {
             let sub = c.subscriber
             for o in c.orders {
-                try order.execute(arguments: [executionID, sub.id, sub.userID, key.symbol, o.side.rawValue, o.qty, o.price,
-                                              o.fee, o.purpose, o.skipped == nil ? "filled" : "skipped", o.skipped, key.candleTime])
+                try orders.add([.int(executionID), .int(sub.id), .int(sub.userID), .text(key.symbol), .text(o.side.rawValue),
+                                .double(o.qty), .double(o.price), .double(o.fee), .text(o.purpose),
+                                .text(o.skipped == nil ? "filled" : "skipped"), o.skipped.map { .text($0) } ?? .null,
+                                .int(key.candleTime)], db)
             }
             if let t = c.closed, let pid = sub.positionID {
-                try close.execute(arguments: [t.exitPrice, t.exitTime, t.pnl, t.returnPct, t.reason, pid])
+                try closes.add([.int(pid), .double(t.exitPrice), .int(t.exitTime), .double(t.pnl), .double(t.returnPct), .text(t.reason)],
+                               db, suffix: Self.closeSuffix)
             }
             if let p = c.opened {
-                try open.execute(arguments: [sub.id, sub.userID, key.symbol, p.side.rawValue, p.qty, p.entryPrice,
-                                             p.entryTime, p.entryFee, p.stopLoss, p.takeProfit])
+                // A reversal's close must reach the table before its new open (one open position each).
+                if opens.rows.count + 1 >= opens.batch { try closes.flush(db, suffix: closeSuffix) }
+                try opens.add([.int(sub.id), .int(sub.userID), .text(key.symbol), .text(p.side.rawValue), .double(p.qty),
+                               .double(p.entryPrice), .int(p.entryTime), .double(p.entryFee), p.stopLoss.map { .double($0) } ?? .null,
+                               p.takeProfit.map { .double($0) } ?? .null, .text("open")], db)
             }
             try afterSubscriber?(n)
         }
+        try orders.flush(db)
+        try closes.flush(db, suffix: closeSuffix)  // closes before opens: one open position per subscriber and symbol
+        try opens.flush(db)
     }
+
+    /// Closes positions from the `v` rows of a batch.
+    static let closeSuffix = """
+        ) UPDATE positions SET status = 'closed', exit_price = v.exit_price, exit_time = v.exit_time, pnl = v.pnl,
+          return_pct = v.return_pct, exit_reason = v.exit_reason FROM v WHERE positions.id = v.id
+        """
 
     /// Closed trades of one of the user's subscriptions, oldest first.
     public func trades(userID: Int64, subscriptionID: Int64) throws(PlatformError) -> [Trade] {

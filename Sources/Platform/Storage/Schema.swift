@@ -130,6 +130,10 @@ enum Schema {
                 );
                 """)
         }
+        m.registerMigration("v2-lean-order-indexes") { db in
+            // Orders are read per subscription; an index per execution cost a b-tree write per order.
+            try db.execute(sql: "DROP INDEX orders_execution")
+        }
         return m
     }
 }
