@@ -46,3 +46,27 @@ import Testing
         #expect(try await lock.acquire("k4", ttl: .seconds(1)) != nil)
     }
 }
+
+@Suite(.serialized) struct RedisRegistryTests {
+    @Test func workersShareTheRegistryThroughRedisUntilItIsInvalidated() async throws {
+        let redis = try RedisHarness()
+        let db = try PlatformDatabase.inMemory()
+        let author = try db.createUser(name: "a")
+        let spec = StrategyVersionSpec(source: "def main(data):\n    return None\n", symbols: ["BTCUSDT"], timeframe: .m1)
+        let first = try db.createStrategy(ownerID: author, name: "one", spec: spec)
+        let second = try db.createStrategy(ownerID: author, name: "two", spec: spec)
+        _ = try db.subscribe(userID: author, strategyID: first.strategyID, terms: try SubscriptionTerms(capital: 100, riskPerTrade: 0.1))
+        let registry = RedisRegistry(db: db, client: try RedisClient(url: redis.url), ttl: .seconds(30))
+        #expect(try await registry.activeVersions().map(\.id) == [first.id])
+        // A new subscriber: a worker reading the shared key still sees the old set...
+        _ = try db.subscribe(userID: author, strategyID: second.strategyID, terms: try SubscriptionTerms(capital: 100, riskPerTrade: 0.1))
+        let other = RedisRegistry(db: db, client: try RedisClient(url: redis.url), ttl: .seconds(30))
+        #expect(try await other.activeVersions().map(\.id) == [first.id])
+        // ...until the change invalidates it.
+        await registry.invalidate()
+        #expect(try await other.activeVersions().map(\.id) == [first.id, second.id])
+        // Without Redis the database answers.
+        redis.stop()
+        #expect(try await other.activeVersions().map(\.id) == [first.id, second.id])
+    }
+}

@@ -10,8 +10,8 @@ public final class Worker: Sendable {
         public var grace: Int64 = 0
         /// Wall-clock pause between scheduling passes.
         public var tick: Duration = .milliseconds(20)
-        /// How often the registry is re-read.
-        public var registryRefresh: Duration = .seconds(2)
+        /// How often the worker asks the registry (which caches on its own).
+        public var registryRefresh: Duration = .milliseconds(500)
         /// Stop once the clock passes this (virtual ms), for replays and tests.
         public var until: Int64?
         public var name = "worker"
@@ -20,14 +20,16 @@ public final class Worker: Sendable {
     }
 
     public let coordinator: Coordinator
+    public let registry: any StrategyRegistry
     public let source: any CandleSource
     public let clock: VirtualClock
     public let settings: Settings
     let logger: Logger
 
-    public init(coordinator: Coordinator, source: any CandleSource, clock: VirtualClock, settings: Settings,
-                logger: Logger = Logger(label: "tradectl.worker")) {
+    public init(coordinator: Coordinator, registry: (any StrategyRegistry)? = nil, source: any CandleSource, clock: VirtualClock,
+                settings: Settings, logger: Logger = Logger(label: "tradectl.worker")) {
         self.coordinator = coordinator
+        self.registry = registry ?? LocalRegistry(db: coordinator.db)
         self.source = source
         self.clock = clock
         self.settings = settings
@@ -57,7 +59,7 @@ public final class Worker: Sendable {
             let now = clock.now()
             if let until = settings.until, now > until { break }
             if ContinuousClock.now - lastRefresh >= settings.registryRefresh {
-                versions = try db.activeVersions()
+                versions = try await registry.activeVersions()
                 lastRefresh = .now
             }
             for version in versions {

@@ -34,7 +34,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let clock = VirtualClock(virtualStart: virtualStart ?? now, wallStart: wallStart ?? now, speed: speed)
         do {
             let database = try PlatformDatabase(path: db)
-            let lock: any ExecutionLock = try redis.map { url throws(PlatformError) in RedisLock(client: try RedisClient(url: url)) } ?? InProcessLock()
+            let client = try redis.map { url throws(PlatformError) in try RedisClient(url: url) }
+            let lock: any ExecutionLock = client.map { RedisLock(client: $0) } ?? InProcessLock()
+            let registry: any StrategyRegistry = client.map { RedisRegistry(db: database, client: $0) } ?? LocalRegistry(db: database)
             let host = try await StrategyHost()
             let source: any CandleSource
             switch feed {
@@ -50,7 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.until = until
             settings.name = name
             let worker = Worker(coordinator: Coordinator(db: database, host: host, lock: lock, worker: name),
-                                source: source, clock: clock, settings: settings)
+                                registry: registry, source: source, clock: clock, settings: settings)
             let t = try await worker.run()
             let tally: [String: Any] = ["worker": name, "executed": t.executed, "skipped": t.skipped, "busy": t.busy,
                                         "seen_done": t.seenDone, "lock_errors": t.lockErrors]

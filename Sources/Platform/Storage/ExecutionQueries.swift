@@ -16,6 +16,18 @@ extension PlatformDatabase {
         }
     }
 
+    /// Strategy versions by id (those still live), in id order.
+    public func versions(ids: [Int64]) throws(PlatformError) -> [StoredVersion] {
+        guard !ids.isEmpty else { return [] }
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT v.* FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
+                WHERE s.deleted = 0 AND v.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))
+                ORDER BY v.id
+                """, arguments: StatementArguments(ids)).map(Self.version)
+        }
+    }
+
     /// Records a candle that will not run (stale after downtime) as `skipped`; false when the key
     /// already has an execution.
     @discardableResult
