@@ -70,3 +70,22 @@ import Testing
         #expect(try await other.activeVersions().map(\.id) == [first.id, second.id])
     }
 }
+
+@Suite(.serialized) struct SettingsCacheTests {
+    @Test func rulesComeFromTheCacheUntilInvalidated() async throws {
+        let redis = try RedisHarness()
+        let db = try PlatformDatabase.inMemory()
+        try db.setRules(symbol: "BTCUSDT", SymbolRules(lotStep: 0.01, minNotional: 10))
+        let shared = RedisSettings(db: db, client: try RedisClient(url: redis.url))
+        let local = LocalSettings(db: db)
+        #expect(try await shared.rules("BTCUSDT") == SymbolRules(lotStep: 0.01, minNotional: 10))
+        #expect(try await local.rules("BTCUSDT") == SymbolRules(lotStep: 0.01, minNotional: 10))
+        try db.setRules(symbol: "BTCUSDT", SymbolRules(lotStep: 0.1, minNotional: 5))
+        #expect(try await shared.rules("BTCUSDT").lotStep == 0.01)  // cached
+        await shared.invalidate(symbol: "BTCUSDT")
+        await local.invalidate(symbol: "BTCUSDT")
+        #expect(try await shared.rules("BTCUSDT") == SymbolRules(lotStep: 0.1, minNotional: 5))
+        #expect(try await local.rules("BTCUSDT") == SymbolRules(lotStep: 0.1, minNotional: 5))
+        #expect(throws: PlatformError.self) { try db.setRules(symbol: "X", SymbolRules(lotStep: -1)) }
+    }
+}

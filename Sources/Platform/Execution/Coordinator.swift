@@ -20,6 +20,7 @@ public final class Coordinator: Sendable {
     public let lock: any ExecutionLock
     public let broker: PaperBroker
     public let worker: String
+    public let settings: any SettingsCache
     /// The lock's time to live; it is renewed while the execution runs, so a dead worker
     /// blocks its key for at most this long.
     public var lockTTL: Duration { .seconds(2) }
@@ -27,13 +28,14 @@ public final class Coordinator: Sendable {
     let afterSubscriber: (@Sendable (Int) throws -> Void)?
 
     public convenience init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock = InProcessLock(),
-                broker: PaperBroker = PaperBroker(), worker: String = "local") {
-        self.init(db: db, host: host, lock: lock, broker: broker, worker: worker, afterSubscriber: nil)
+                            settings: (any SettingsCache)? = nil, broker: PaperBroker = PaperBroker(), worker: String = "local") {
+        self.init(db: db, host: host, lock: lock, settings: settings, broker: broker, worker: worker, afterSubscriber: nil)
     }
 
-    init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock, broker: PaperBroker, worker: String,
-         afterSubscriber: (@Sendable (Int) throws -> Void)?) {
+    init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock, settings: (any SettingsCache)? = nil,
+         broker: PaperBroker, worker: String, afterSubscriber: (@Sendable (Int) throws -> Void)?) {
         self.db = db
+        self.settings = settings ?? LocalSettings(db: db)
         self.host = host
         self.lock = lock
         self.broker = broker
@@ -65,6 +67,7 @@ public final class Coordinator: Sendable {
         report.lockMicros = lap()
         do throws(PlatformError) {
             let (done, state) = try db.preflight(key: key, strategyID: loaded.version.strategyID)
+            let rules = try await settings.rules(key.symbol)
             report.dataMicros = lap()
             if done {
                 report.outcome = .alreadyExecuted
@@ -87,7 +90,7 @@ public final class Coordinator: Sendable {
                 stdout: outcome?.stdout ?? failure?.stdout ?? "", stderr: outcome?.stderr ?? failure?.stderr ?? "",
                 signals: signals, newStateJSON: outcome.map(\.stateJSON).flatMap { $0 == state ? nil : $0 }, worker: worker,
                 micros: (report.lockMicros, report.dataMicros, report.strategyMicros))
-            let result = try commit(record, bar: Self.bar(w))
+            let result = try commit(record, rules: rules, bar: Self.bar(w))
             report.fanoutMicros = result.fanoutMicros
             report.commitMicros = result.commitMicros
             report.executionID = result.executionID
@@ -109,14 +112,14 @@ public final class Coordinator: Sendable {
 
     /// Sizes and commits given signals for the candle closing `window`, without running the
     /// strategy: replays of recorded signals and the fan-out benchmark.
-    public func commit(signals: [Signal], version: StoredVersion, window: CandleWindow) throws(PlatformError) -> ExecutionReport {
+    public func commit(signals: [Signal], version: StoredVersion, window: CandleWindow) async throws(PlatformError) -> ExecutionReport {
         let last = window.count - 1
         let key = ExecutionKey(versionID: version.id, symbol: window.symbol, timeframe: window.timeframe, candleTime: window.times[last])
         var report = ExecutionReport(key: key, outcome: .alreadyExecuted)
         let record = ExecutionRecord(key: key, strategyID: version.strategyID, status: "ok", error: nil, stdout: "", stderr: "",
                                      signals: signals, newStateJSON: nil, worker: worker, micros: (0, 0, 0))
         do throws(PlatformError) {
-            let result = try commit(record, bar: Self.bar(window))
+            let result = try commit(record, rules: try await settings.rules(key.symbol), bar: Self.bar(window))
             report.executionID = result.executionID
             report.fanoutMicros = result.fanoutMicros
             report.commitMicros = result.commitMicros
@@ -128,8 +131,8 @@ public final class Coordinator: Sendable {
         return report
     }
 
-    private func commit(_ record: ExecutionRecord, bar: Bar) throws(PlatformError) -> CommitResult {
-        try db.commit(record, fanOut: { inputs in self.fanOut(inputs, signals: record.signals, bar: bar) },
+    private func commit(_ record: ExecutionRecord, rules: SymbolRules, bar: Bar) throws(PlatformError) -> CommitResult {
+        try db.commit(record, rules: rules, fanOut: { inputs in self.fanOut(inputs, signals: record.signals, bar: bar) },
                       afterSubscriber: afterSubscriber)
     }
 

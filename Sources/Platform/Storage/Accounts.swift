@@ -130,10 +130,22 @@ extension PlatformDatabase {
         }
     }
 
+    /// Sets a symbol's rules; callers invalidate the settings cache afterwards.
     public func setRules(symbol: String, _ rules: SymbolRules) throws(PlatformError) {
+        guard rules.lotStep.isFinite, rules.lotStep >= 0, rules.minNotional.isFinite, rules.minNotional >= 0 else {
+            throw PlatformError(.invalidInput, "lotStep and minNotional must be finite and ≥ 0")
+        }
         try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO symbol_rules (symbol, lot_step, min_notional) VALUES (?, ?, ?)",
                            arguments: [symbol, rules.lotStep, rules.minNotional])
+        }
+    }
+
+    /// A symbol's rules (none set: no lot step, no minimum).
+    public func rules(symbol: String) throws(PlatformError) -> SymbolRules {
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?"),
+                             arguments: [symbol]).map { SymbolRules(lotStep: $0[0], minNotional: $0[1]) } ?? SymbolRules()
         }
     }
 

@@ -60,7 +60,7 @@ extension PlatformDatabase {
 
     /// The fan-out inputs, read inside the commit's transaction so they cannot go stale: every
     /// active subscriber with its open position on the symbol, in one query.
-    private static func fanoutInputs(_ db: Database, key: ExecutionKey, strategyID: Int64) throws -> FanoutInputs {
+    private static func fanoutInputs(_ db: Database, key: ExecutionKey, strategyID: Int64, rules: SymbolRules) throws -> FanoutInputs {
         var q = RawStatement(try db.cachedStatement(sql: """
             SELECT s.id, s.user_id, s.capital, s.risk_per_trade, s.leverage, s.allow_short,
                    p.id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee, p.stop_loss, p.take_profit
@@ -84,9 +84,6 @@ extension PlatformDatabase {
                                                        positionID: position == nil ? nil : q.int(6)))
         }
         sqlite3_reset(q.handle)
-        let rules = try Row.fetchOne(db.cachedStatement(sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?"),
-                                     arguments: [key.symbol])
-            .map { SymbolRules(lotStep: $0[0], minNotional: $0[1]) } ?? SymbolRules()
         return FanoutInputs(subscribers: subscribers, rules: rules)
     }
 
@@ -96,7 +93,7 @@ extension PlatformDatabase {
     /// phase times. A second commit of the same key fails as `duplicateExecution` with nothing written.
     ///
     /// - Parameter afterSubscriber: called after each subscriber's rows (fault injection in tests).
-    func commit(_ r: ExecutionRecord, fanOut: (FanoutInputs) -> [FanoutChange],
+    func commit(_ r: ExecutionRecord, rules: SymbolRules, fanOut: (FanoutInputs) -> [FanoutChange],
                 afterSubscriber: (@Sendable (Int) throws -> Void)? = nil) throws(PlatformError) -> CommitResult {
         do {
             return try writer.write { db -> CommitResult in
@@ -110,7 +107,7 @@ extension PlatformDatabase {
                                      r.error?.message, r.error?.traceback, r.stdout, r.stderr, r.worker,
                                      r.micros.lock, r.micros.data, r.micros.strategy, Self.now()])
                 let executionID = db.lastInsertedRowID
-                let inputs = try Self.fanoutInputs(db, key: r.key, strategyID: r.strategyID)
+                let inputs = try Self.fanoutInputs(db, key: r.key, strategyID: r.strategyID, rules: rules)
                 let fanStart = clock.now
                 let changes = fanOut(inputs)
                 let fanoutMicros = Int((clock.now - fanStart) / .microseconds(1))

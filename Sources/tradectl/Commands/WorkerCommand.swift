@@ -51,7 +51,8 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.grace = graceMs
             settings.until = until
             settings.name = name
-            let worker = Worker(coordinator: Coordinator(db: database, host: host, lock: lock, worker: name),
+            let settingsCache: any SettingsCache = client.map { RedisSettings(db: database, client: $0) } ?? LocalSettings(db: database)
+            let worker = Worker(coordinator: Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name),
                                 registry: registry, source: source, clock: clock, settings: settings)
             let t = try await worker.run()
             let tally: [String: Any] = ["worker": name, "executed": t.executed, "skipped": t.skipped, "busy": t.busy,

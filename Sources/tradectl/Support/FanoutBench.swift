@@ -24,7 +24,7 @@ struct FanoutBench {
         var cases: [BenchCase] = []
         for n in [1, 100, 10_000] {
             progress("fanout-\(n)")
-            cases.append(try fanout(n, host: host, path: dir.appendingPathComponent("fanout-\(n).sqlite").path))
+            cases.append(try await fanout(n, host: host, path: dir.appendingPathComponent("fanout-\(n).sqlite").path))
         }
         let sma = try String(contentsOfFile: "\(root)/python/strategies/sma_crossover.py", encoding: .utf8)
         progress("e2e-100x100")
@@ -40,7 +40,7 @@ struct FanoutBench {
     }
 
     /// Sizing plus the one-transaction commit for `n` subscribers, on a BUY/SELL reversal each round.
-    private func fanout(_ n: Int, host: StrategyHost, path: String) throws -> BenchCase {
+    private func fanout(_ n: Int, host: StrategyHost, path: String) async throws -> BenchCase {
         let db = try PlatformDatabase(path: path)
         let author = try db.createUser(name: "author")
         let version = try db.createStrategy(ownerID: author, name: "fanout",
@@ -58,7 +58,7 @@ struct FanoutBench {
             let signal = Signal(action: i % 2 == 0 ? .buy : .sell, entryPrice: close,
                                 stopLoss: i % 2 == 0 ? close * 0.98 : close * 1.02, symbol: "BTCUSDT")
             let start = clock.now
-            _ = try coordinator.commit(signals: [signal], version: version, window: window)
+            _ = try await coordinator.commit(signals: [signal], version: version, window: window)
             if i >= 5 { samples.append(RuntimeBench.nanos(clock.now - start)) }
         }
         return BenchCase(name: "fanout-\(n)", samples: samples)
