@@ -19,6 +19,7 @@ test: setup
 bench: build
 	.build/release/tradectl bench runtime
 	.build/release/tradectl bench memory
+	.build/release/tradectl bench fanout
 
 bench-micro: setup
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark

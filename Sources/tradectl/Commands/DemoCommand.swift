@@ -41,30 +41,30 @@ struct PlatformDemoCommand: AsyncParsableCommand {
                 _ = i
             }
             try database.setRules(symbol: "BTCUSDT", SymbolRules(lotStep: 0.0001, minNotional: 5))
-            let perStrategy = max(1, subscribers / strategyIDs.count)
             for (i, id) in strategyIDs.enumerated() {
-                _ = try database.bulkSubscribers(prefix: "trader-\(i)-", count: perStrategy, strategyID: id) { k in
+                let count = subscribers / strategyIDs.count + (i < subscribers % strategyIDs.count ? 1 : 0)
+                _ = try database.bulkSubscribers(prefix: "trader-\(i)-", count: count, strategyID: id) { k in
                     try! SubscriptionTerms(capital: 500 + Double(k % 20) * 250, riskPerTrade: 0.005 + Double(k % 8) * 0.0025,
                                            leverage: Double(1 + k % 5), allowShort: k % 3 != 0)
                 }
             }
             let start: Int64 = 1_704_067_200_000
             let speed = 60_000 / pace
-            let clock = VirtualClock(virtualStart: start, wallStart: VirtualClock.wallNow() + 500, speed: speed)
+            let clock = VirtualClock(virtualStart: start, wallStart: VirtualClock.wallNow() + 1_500, speed: speed)  // time to load the strategies
             var settings = Worker.Settings()
             settings.until = start + Int64(candles) * 60_000
             settings.name = "demo"
             let feed = SyntheticFeed(seed: 2024, clock: clock)
             let worker = Worker(coordinator: Coordinator(db: database, host: host, broker: PaperBroker(feeBps: 4, slippageBps: 1), worker: "demo"),
                                 source: feed, clock: clock, settings: settings)
-            if !json { print("replaying \(candles) one-minute candles for \(strategyIDs.count) strategies and \(perStrategy * strategyIDs.count) subscribers…") }
+            if !json { print("replaying \(candles) one-minute candles for \(strategyIDs.count) strategies and \(subscribers) subscribers…") }
             let tally = try await worker.run()
             let last = try await feed.candles(symbol: "BTCUSDT", timeframe: .m1, from: settings.until! - 120_000, through: settings.until!)
             let report = try database.report()
             let mark = last.close.last ?? 0
             let unrealised = report.openPositions.reduce(0) { $0 + ($1.side == .long ? 1 : -1) * (mark - $1.entryPrice) * $1.qty - $1.entryFee }
             let row: [String: Any] = [
-                "database": path, "candles": candles, "strategies": strategyIDs.count, "subscribers": perStrategy * strategyIDs.count,
+                "database": path, "candles": candles, "strategies": strategyIDs.count, "subscribers": subscribers,
                 "executions": report.executionsByStatus, "executed_by_worker": tally.executed, "signals": report.signals,
                 "orders_filled": report.ordersFilled, "orders_skipped": report.ordersSkipped, "closed_trades": report.closedTrades,
                 "open_positions": report.openPositions.count, "realised_pnl": report.realisedPnl, "unrealised_pnl": unrealised,
