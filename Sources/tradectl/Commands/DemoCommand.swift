@@ -50,7 +50,10 @@ struct PlatformDemoCommand: AsyncParsableCommand {
             }
             let start: Int64 = 1_704_067_200_000
             let speed = 60_000 / pace
-            let clock = VirtualClock(virtualStart: start, wallStart: VirtualClock.wallNow() + 1_500, speed: speed)  // time to load the strategies
+            for (name, level, _, _) in examples {  // warm up (a sub-interpreter takes a moment) before the clock starts
+                _ = try await host.load(try StrategySource(file: "\(root)/python/strategies/\(name).py", id: "warm-\(name)"), isolation: level)
+            }
+            let clock = VirtualClock(virtualStart: start, wallStart: VirtualClock.wallNow(), speed: speed)
             var settings = Worker.Settings()
             settings.until = start + Int64(candles) * 60_000
             settings.name = "demo"
