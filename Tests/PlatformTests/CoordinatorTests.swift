@@ -100,3 +100,28 @@ extension PlatformTests {
         }
     }
 }
+
+extension PlatformTests.CoordinatorTests {
+    @Test func severalSignalsInOneCallRecordEveryTrade() async throws {
+        let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 1)
+        let coordinator = Coordinator(db: db, host: host)
+        let w1 = PlatformFixture.candles(Self.closes)
+        _ = try await coordinator.commit(signals: [Signal(action: .buy, entryPrice: 111, symbol: "BTCUSDT")], version: loaded.version, window: w1)
+        // Next candle: SELL then BUY in one call — close the long, open and close a short, open a long.
+        var next = Self.closes
+        next.append(113)
+        let w2 = PlatformFixture.candles(next)
+        _ = try await coordinator.commit(signals: [Signal(action: .sell, entryPrice: 113, symbol: "BTCUSDT"),
+                                                   Signal(action: .buy, entryPrice: 113, symbol: "BTCUSDT")],
+                                         version: loaded.version, window: w2)
+        let (user, sub) = subs[0]
+        let trades = try db.trades(userID: user, subscriptionID: sub)
+        #expect(trades.map(\.side) == [.long, .short])
+        #expect(trades.first?.exitPrice == 113)
+        #expect(trades.last?.entryPrice == 113)
+        #expect(trades.last?.exitPrice == 113)
+        let open = try db.openPosition(userID: user, subscriptionID: sub, symbol: "BTCUSDT")
+        #expect(open?.side == .long)
+        #expect(open?.entryTime == w2.times.last)
+    }
+}

@@ -152,12 +152,21 @@ public final class Coordinator: Sendable {
         var changes: [FanoutChange] = []
         changes.reserveCapacity(inputs.subscribers.count)
         for sub in inputs.subscribers {
-            var change = FanoutChange(subscriber: sub, orders: [], closed: nil, opened: nil)
+            var change = FanoutChange(subscriber: sub, orders: [], closed: nil, closedWithin: [], opened: nil)
             var position = sub.position
+            var stored = sub.positionID != nil  // `position` is the row in the database
+            func record(_ trade: Trade) {
+                if stored {
+                    change.closed = trade
+                    stored = false
+                } else {
+                    change.closedWithin.append(trade)  // opened and closed on this candle
+                }
+            }
             if let p = position, let exit = broker.exits(p, on: bar) {
                 change.orders.append(PaperOrder(side: p.side == .long ? .sell : .buy, qty: p.qty, price: exit.exitPrice,
                                                 fee: broker.fee(exit.exitPrice * p.qty), purpose: exit.reason))
-                change.closed = exit
+                record(exit)
                 position = nil
             }
             for signal in signals {
@@ -165,12 +174,10 @@ public final class Coordinator: Sendable {
                     Sizing.quantity(entry: price, stopLoss: signal.stopLoss, terms: sub.terms, rules: inputs.rules)
                 }
                 change.orders += step.orders
-                if let closed = step.closed {
-                    if change.closed == nil { change.closed = closed }
-                }
-                if step.position != position { change.opened = step.position == nil ? nil : step.position }
+                if let closed = step.closed { record(closed) }
                 position = step.position
             }
+            change.opened = stored ? nil : position
             if !change.orders.isEmpty { changes.append(change) }
         }
         return changes

@@ -19,7 +19,11 @@ struct FanoutInputs: Sendable {
 struct FanoutChange: Sendable {
     let subscriber: FanoutInputs.Subscriber
     var orders: [PaperOrder]
+    /// The stored position, closed.
     var closed: Trade?
+    /// Positions opened and closed on this same candle (several signals in one call).
+    var closedWithin: [Trade]
+    /// The position left open, if it was opened on this candle.
     var opened: Position?
 }
 
@@ -147,6 +151,10 @@ extension PlatformDatabase {
         var opens = BatchInsert("""
             INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee, stop_loss, take_profit, status) VALUES
             """, columns: 11)
+        var within = BatchInsert("""
+            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee,
+                                   exit_price, exit_time, pnl, return_pct, exit_reason, status) VALUES
+            """, columns: 13, valuesSuffix: ",'closed'")
         var closes = BatchInsert("""
             WITH v(id, exit_price, exit_time, pnl, return_pct, exit_reason) AS (VALUES
             """, columns: 6)
@@ -162,6 +170,11 @@ extension PlatformDatabase {
                 try closes.add([.int(pid), .double(t.exitPrice), .int(t.exitTime), .double(t.pnl), .double(t.returnPct), .text(t.reason)],
                                db, suffix: Self.closeSuffix)
             }
+            for t in c.closedWithin {
+                try within.add([.int(sub.id), .int(sub.userID), .text(key.symbol), .text(t.side.rawValue), .double(t.qty),
+                                .double(t.entryPrice), .int(t.entryTime), .double(t.entryFee), .double(t.exitPrice),
+                                .int(t.exitTime), .double(t.pnl), .double(t.returnPct), .text(t.reason)], db)
+            }
             if let p = c.opened {
                 // A reversal's close must reach the table before its new open (one open position each).
                 if opens.rows.count + 1 >= opens.batch { try closes.flush(db, suffix: closeSuffix) }
@@ -174,6 +187,7 @@ extension PlatformDatabase {
         try orders.flush(db)
         try closes.flush(db, suffix: closeSuffix)  // closes before opens: one open position per subscriber and symbol
         try opens.flush(db)
+        try within.flush(db)
     }
 
     /// Closes positions from the `v` rows of a batch.

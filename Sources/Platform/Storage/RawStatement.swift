@@ -58,16 +58,19 @@ struct BatchInsert {
     let prefix: String
     let columns: Int
     let batch: Int
+    /// Literal SQL appended inside each row's parentheses, after the bound values.
+    let valuesSuffix: String
     private(set) var rows: [[Value]] = []
 
     enum Value {
         case int(Int64), double(Double), text(String), null
     }
 
-    init(_ prefix: String, columns: Int, batch: Int = 64) {
+    init(_ prefix: String, columns: Int, batch: Int = 64, valuesSuffix: String = "") {
         self.prefix = prefix
         self.columns = columns
         self.batch = batch
+        self.valuesSuffix = valuesSuffix
     }
 
     /// Adds a row; a full batch is written at once. `suffix` follows the VALUES list.
@@ -78,7 +81,7 @@ struct BatchInsert {
 
     mutating func flush(_ db: Database, suffix: String = "") throws {
         guard !rows.isEmpty else { return }
-        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
+        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + valuesSuffix + ")"
         let sql = prefix + Array(repeating: tuple, count: rows.count).joined(separator: ",") + suffix
         var raw = RawStatement(try db.cachedStatement(sql: sql))
         for row in rows {

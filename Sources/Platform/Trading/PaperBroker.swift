@@ -59,9 +59,11 @@ public struct Trade: Sendable, Equatable, Codable {
     public var returnPct: Double
     /// What closed it: signal, stop-loss, take-profit.
     public var reason: String
+    /// The fee paid on entry (part of `pnl`).
+    public var entryFee: Double
 
     public init(side: PositionSide, entryTime: Int64, exitTime: Int64, entryPrice: Double, exitPrice: Double, qty: Double,
-                pnl: Double, returnPct: Double, reason: String) {
+                pnl: Double, returnPct: Double, reason: String, entryFee: Double = 0) {
         self.side = side
         self.entryTime = entryTime
         self.exitTime = exitTime
@@ -71,6 +73,7 @@ public struct Trade: Sendable, Equatable, Codable {
         self.pnl = pnl
         self.returnPct = returnPct
         self.reason = reason
+        self.entryFee = entryFee
     }
 }
 
@@ -161,6 +164,6 @@ public struct PaperBroker: Sendable {
     func close(_ p: Position, at price: Double, time: Int64, reason: String) -> Trade {
         let pnl = (price - p.entryPrice) * p.qty * p.side.direction - p.entryFee - fee(price * p.qty)
         return Trade(side: p.side, entryTime: p.entryTime, exitTime: time, entryPrice: p.entryPrice, exitPrice: price,
-                     qty: p.qty, pnl: pnl, returnPct: pnl / (p.entryPrice * p.qty) * 100, reason: reason)
+                     qty: p.qty, pnl: pnl, returnPct: pnl / (p.entryPrice * p.qty) * 100, reason: reason, entryFee: p.entryFee)
     }
 }
