@@ -134,6 +134,11 @@ enum Schema {
             // Orders are read per subscription; an index per execution cost a b-tree write per order.
             try db.execute(sql: "DROP INDEX orders_execution")
         }
+        m.registerMigration("v3-position-index-without-status") { db in
+            // Closing a position changed its status and so its entry in this index; keyed by
+            // subscription alone, a close leaves the index untouched.
+            try db.execute(sql: "DROP INDEX positions_subscription; CREATE INDEX positions_by_subscription ON positions(subscription_id)")
+        }
         return m
     }
 }
