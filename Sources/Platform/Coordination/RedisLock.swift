@@ -59,7 +59,7 @@ public final class RedisLock: ExecutionLock {
     /// Extends the lock every third of its TTL until released (or until it is found lost). Runs on
     /// a private dispatch queue, not the cooperative pool, so busy tasks cannot starve it.
     private func startRenewal(_ lease: LockLease, ttlMs: Int) {
-        renewals.withLock { $0.insert(lease.token) }
+        renewals.withLock { _ = $0.insert(lease.token) }
         scheduleRenewal(lease, ttlMs: ttlMs)
     }
 
