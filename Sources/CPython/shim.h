@@ -7,6 +7,8 @@
 #include <sys/select.h>
 #include <signal.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -67,6 +69,9 @@ static inline setattrofunc _Nullable tc_swap_module_setattro(setattrofunc _Nulla
     PyModule_Type.tp_setattro = f;
     return old;
 }
+
+/// unshare(CLONE_NEWNET): a new, empty network namespace for this process (needs privileges).
+static inline int tc_unshare_net(void) { return (int)syscall(SYS_unshare, 0x40000000); }
 
 static inline int tc_unblock_signal(int sig) {
     sigset_t set;

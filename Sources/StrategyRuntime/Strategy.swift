@@ -8,9 +8,12 @@ public final class Strategy: Sendable {
     public let limits: StrategyLimits
     /// Whether `main` takes `ctx` as its second argument.
     public let takesContext: Bool
-    let interpreter: Interpreter
-    let main: PyHandle
-    let module: PyHandle
+    /// In-process strategies: their interpreter and Python objects. Nil at level `process`.
+    let interpreter: Interpreter!
+    let main: PyHandle!
+    let module: PyHandle!
+    /// `process`-level strategies: the worker and the handle it gave.
+    let remote: RemoteStrategy?
     private let quarantine = Mutex<String?>(nil)
     private let typical = Atomic<UInt64>(0)
 
@@ -24,7 +27,24 @@ public final class Strategy: Sendable {
         self.interpreter = interpreter
         self.main = main
         self.module = module
+        self.remote = nil
     }
+
+    init(id: String, version: Int, limits: StrategyLimits, takesContext: Bool, remote: RemoteStrategy) {
+        self.id = id
+        self.version = version
+        self.isolation = .process
+        self.limits = limits
+        self.takesContext = takesContext
+        self.interpreter = nil
+        self.main = nil
+        self.module = nil
+        self.remote = remote
+    }
+
+    /// The pid of the worker process serving a `process`-level strategy (nil before it starts,
+    /// and at the in-process levels).
+    public var workerPID: Int32? { remote?.worker.pid }
 
     /// Why the strategy is quarantined, or nil. A quarantined strategy is never called again.
     public var quarantineReason: String? { quarantine.withLock { $0 } }

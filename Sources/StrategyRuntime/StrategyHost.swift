@@ -46,8 +46,15 @@ public final class StrategyHost: Sendable {
         case .shared: interp = main
         case .subinterpreter: interp = try await Interpreter.startSub(id: PythonProcess.nextSubID(), main: main, config: configuration)
         case .process:
-            throw StrategyError(.unsupported, "isolation 'process' is not available yet; use 'shared' or 'subinterpreter'",
-                                strategyID: source.id)
+            guard let exe = configuration.workerExecutable else {
+                throw StrategyError(.unsupported, "isolation 'process' needs the tradectl executable (HostConfiguration.workerExecutable)",
+                                    strategyID: source.id)
+            }
+            // One worker process per strategy for now: code from different authors never shares one.
+            let worker = ProcessWorker(executable: exe)
+            let (handle, takesContext) = try await worker.load(source, limits: limits)
+            return Strategy(id: source.id, version: source.version, limits: limits, takesContext: takesContext,
+                            remote: RemoteStrategy(worker: worker, handle: handle))
         }
         return try await interp.load(source, isolation: isolation, limits: limits)
     }
@@ -74,6 +81,9 @@ public final class StrategyHost: Sendable {
                     context: StrategyCallContext = StrategyCallContext()) async throws(StrategyError) -> StrategyOutcome {
         if let reason = strategy.quarantineReason {
             throw StrategyError(.quarantined, reason, strategyID: strategy.id)
+        }
+        if let remote = strategy.remote {
+            return try await remote.worker.run(handle: remote.handle, window: frame.window, context: context)
         }
         return try await strategy.interpreter.invoke(strategy, frame: frame, context: context)
     }

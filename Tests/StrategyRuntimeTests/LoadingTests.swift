@@ -44,8 +44,11 @@ extension RuntimeTests {
             try await Fixture.expectHealthy()
         }
 
-        @Test func processIsolationIsReportedUnsupported() async {
-            let e = await Fixture.error("good_buy", isolation: .process)
+        @Test func processIsolationWithoutAWorkerExecutableIsUnsupported() async throws {
+            var config = HostConfiguration.discovered
+            config.workerExecutable = nil
+            let host = try await StrategyHost(configuration: config)
+            let e = await #expect(throws: StrategyError.self) { try await host.load(try Fixture.source("good_buy"), isolation: .process) }
             #expect(e?.code == .unsupported)
         }
     }

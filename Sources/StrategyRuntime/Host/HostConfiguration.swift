@@ -22,8 +22,19 @@ public struct HostConfiguration: Sendable {
     /// as it stays below this. Zero keeps every call at `callerSpin`.
     public var callerSpinLimit: Duration = .milliseconds(1)
 
+    /// The `tradectl` executable that serves `process`-level strategies (`tradectl sandbox-worker`):
+    /// by default the running executable if it is tradectl, else a `tradectl` next to it.
+    public var workerExecutable: String? = HostConfiguration.defaultWorkerExecutable
+
     public init(pythonPaths: [String]) {
         self.pythonPaths = pythonPaths
+    }
+
+    public static var defaultWorkerExecutable: String? {
+        let me = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        if me.lastPathComponent == "tradectl", FileManager.default.isExecutableFile(atPath: me.path) { return me.path }
+        let sibling = me.deletingLastPathComponent().appendingPathComponent("tradectl").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
     }
 
     /// Finds `python/` (the tradekit package) and `.tradectl/site-packages` (TA-Lib and other

@@ -9,7 +9,7 @@ public struct StrategyError: Error, Sendable, Equatable, CustomStringConvertible
         private enum Raw: String, Sendable {
             case load, timeout, memory, sandbox, exception, invalidSignal = "invalid-signal"
             case stateTooLarge = "state-too-large", invalidState = "invalid-state", quarantined, unavailable, invalidInput = "invalid-input"
-            case unsupported
+            case unsupported, crashed, workerRestarted = "worker-restarted"
         }
         private let raw: Raw
         private init(_ raw: Raw) { self.raw = raw }
@@ -39,8 +39,19 @@ public struct StrategyError: Error, Sendable, Equatable, CustomStringConvertible
         /// The requested isolation level or feature is not available in this build.
         public static let unsupported = Code(.unsupported)
 
+        /// The `process`-level worker running the call died (a segfault, `os._exit`, a kill).
+        public static let crashed = Code(.crashed)
+        /// The call was on a worker that was killed for another strategy's overrun.
+        public static let workerRestarted = Code(.workerRestarted)
+
         /// The stable kebab-case name, as used in JSON output.
         public var description: String { raw.rawValue }
+
+        /// The code named by `description`, if it is one.
+        public init?(description: String) {
+            guard let raw = Raw(rawValue: description) else { return nil }
+            self.raw = raw
+        }
     }
 
     public var code: Code

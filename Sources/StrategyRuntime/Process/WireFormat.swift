@@ -1,0 +1,110 @@
+import Foundation
+
+/// The compact binary protocol between the host and a `process`-level worker: little-endian
+/// integers, IEEE doubles, length-prefixed UTF-8 strings, each message framed by a UInt32 length.
+/// No JSON on the hot path; every read is bounds-checked, so bytes from a worker are never trusted.
+enum Wire {
+    /// The largest frame either side accepts.
+    static let maxFrame = 32 << 20
+
+    struct Writer {
+        private(set) var bytes: [UInt8] = []
+
+        mutating func u8(_ v: UInt8) { bytes.append(v) }
+        mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        mutating func i64(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        mutating func f64(_ v: Double) { u64(v.bitPattern) }
+        mutating func string(_ s: String) {
+            let utf8 = Array(s.utf8)
+            u32(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+        mutating func optional(_ v: Double?) {
+            u8(v == nil ? 0 : 1)
+            f64(v ?? 0)
+        }
+        mutating func doubles(_ xs: [Double]) {
+            u32(UInt32(xs.count))
+            xs.withUnsafeBytes { raw in
+                if Int(1).littleEndian == 1 { bytes.append(contentsOf: raw) } else { for x in xs { f64(x) } }
+            }
+        }
+        mutating func int64s(_ xs: [Int64]) {
+            u32(UInt32(xs.count))
+            xs.withUnsafeBytes { raw in
+                if Int(1).littleEndian == 1 { bytes.append(contentsOf: raw) } else { for x in xs { i64(x) } }
+            }
+        }
+
+        /// The message with its length prefix.
+        var framed: [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 4)
+            withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: bytes)
+            return out
+        }
+    }
+
+    struct Malformed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Reader {
+        let bytes: [UInt8]
+        private(set) var offset = 0
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        private mutating func take(_ n: Int) throws(Malformed) -> ArraySlice<UInt8> {
+            guard n >= 0, offset + n <= bytes.count else {
+                throw Malformed(description: "message ends at byte \(bytes.count), wanted \(n) more at \(offset)")
+            }
+            defer { offset += n }
+            return bytes[offset..<(offset + n)]
+        }
+
+        mutating func u8() throws(Malformed) -> UInt8 { try take(1).first! }
+        mutating func u32() throws(Malformed) -> UInt32 {
+            var v: UInt32 = 0
+            for (i, b) in try take(4).enumerated() { v |= UInt32(b) << (8 * UInt32(i)) }
+            return v
+        }
+        mutating func u64() throws(Malformed) -> UInt64 {
+            var v: UInt64 = 0
+            for (i, b) in try take(8).enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
+            return v
+        }
+        mutating func i64() throws(Malformed) -> Int64 { Int64(bitPattern: try u64()) }
+        mutating func f64() throws(Malformed) -> Double { Double(bitPattern: try u64()) }
+        mutating func string(max: Int = Wire.maxFrame) throws(Malformed) -> String {
+            let n = Int(try u32())
+            guard n <= max else { throw Malformed(description: "string of \(n) bytes exceeds \(max)") }
+            let slice = try take(n)
+            guard let s = String(validating: slice, as: UTF8.self) else { throw Malformed(description: "string is not UTF-8") }
+            return s
+        }
+        mutating func optional() throws(Malformed) -> Double? {
+            let flag = try u8()
+            let v = try f64()
+            guard flag <= 1 else { throw Malformed(description: "bad optional flag \(flag)") }
+            return flag == 1 ? v : nil
+        }
+        mutating func doubles() throws(Malformed) -> [Double] {
+            let n = Int(try u32())
+            var out: [Double] = []
+            out.reserveCapacity(min(n, 1 << 20))
+            for _ in 0..<n { out.append(try f64()) }
+            return out
+        }
+        mutating func int64s() throws(Malformed) -> [Int64] {
+            let n = Int(try u32())
+            var out: [Int64] = []
+            out.reserveCapacity(min(n, 1 << 20))
+            for _ in 0..<n { out.append(try i64()) }
+            return out
+        }
+        var atEnd: Bool { offset == bytes.count }
+    }
+}

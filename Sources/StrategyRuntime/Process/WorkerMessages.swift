@@ -1,0 +1,136 @@
+import Foundation
+
+/// What the host asks a `process`-level worker.
+enum WorkerRequest: Equatable {
+    case load(StrategySource, StrategyLimits)
+    case run(handle: UInt32, window: CandleWindow, context: StrategyCallContext)
+
+    func encode() -> [UInt8] {
+        var w = Wire.Writer()
+        switch self {
+        case .load(let source, let limits):
+            w.u8(1)
+            w.string(source.id)
+            w.u32(UInt32(source.version))
+            w.string(source.code)
+            for d in [limits.timeout, limits.loadTimeout, limits.grace] { w.u64(UInt64(max(0, d / .milliseconds(1)))) }
+            for n in [limits.memoryBytes, limits.outputBytes, limits.recursionLimit, limits.stateBytes] { w.u64(UInt64(n)) }
+        case .run(let handle, let window, let context):
+            w.u8(2)
+            w.u32(handle)
+            w.string(window.symbol)
+            w.string(window.timeframe)
+            w.int64s(window.times)
+            for column in [window.open, window.high, window.low, window.close, window.volume] { w.doubles(column) }
+            w.string(context.paramsJSON)
+            w.string(context.stateJSON)
+        }
+        return w.framed
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(Wire.Malformed) -> WorkerRequest {
+        var r = Wire.Reader(bytes)
+        switch try r.u8() {
+        case 1:
+            let id = try r.string(max: 256), version = Int(try r.u32()), code = try r.string()
+            var limits = StrategyLimits()
+            limits.timeout = .milliseconds(Int64(try r.u64()))
+            limits.loadTimeout = .milliseconds(Int64(try r.u64()))
+            limits.grace = .milliseconds(Int64(try r.u64()))
+            limits.memoryBytes = Int(try r.u64())
+            limits.outputBytes = Int(try r.u64())
+            limits.recursionLimit = Int(try r.u64())
+            limits.stateBytes = Int(try r.u64())
+            return .load(StrategySource(id: id, version: version, code: code), limits)
+        case 2:
+            let handle = try r.u32(), symbol = try r.string(max: 64), timeframe = try r.string(max: 8)
+            let times = try r.int64s()
+            var columns: [[Double]] = []
+            for _ in 0..<5 { columns.append(try r.doubles()) }
+            let window = CandleWindow(symbol: symbol, timeframe: timeframe, times: times, open: columns[0], high: columns[1],
+                                      low: columns[2], close: columns[3], volume: columns[4])
+            return .run(handle: handle, window: window,
+                        context: StrategyCallContext(paramsJSON: try r.string(), stateJSON: try r.string()))
+        case let k:
+            throw Wire.Malformed(description: "unknown request kind \(k)")
+        }
+    }
+}
+
+/// What a worker answers.
+enum WorkerResponse: Equatable {
+    case loaded(handle: UInt32, takesContext: Bool)
+    case outcome(StrategyOutcome)
+    case failure(StrategyError)
+
+    func encode() -> [UInt8] {
+        var w = Wire.Writer()
+        switch self {
+        case .loaded(let handle, let takesContext):
+            w.u8(101)
+            w.u32(handle)
+            w.u8(takesContext ? 1 : 0)
+        case .outcome(let o):
+            w.u8(102)
+            w.u32(UInt32(o.signals.count))
+            for s in o.signals {
+                w.string(s.action.rawValue)
+                w.f64(s.entryPrice)
+                w.optional(s.stopLoss)
+                w.optional(s.takeProfit)
+                w.string(s.symbol)
+            }
+            w.string(o.stateJSON)
+            w.string(o.stdout)
+            w.string(o.stderr)
+            w.u8(o.outputTruncated ? 1 : 0)
+            w.u64(o.strategyNanos)
+        case .failure(let e):
+            w.u8(200)
+            w.string(e.code.description)
+            w.string(e.message)
+            w.string(e.traceback ?? "")
+            w.string(e.field ?? "")
+            w.i64(Int64(e.line ?? -1))
+            w.string(e.stdout)
+            w.string(e.stderr)
+        }
+        return w.framed
+    }
+
+    /// Decodes a worker's bytes; anything malformed is an error, never trusted.
+    static func decode(_ bytes: [UInt8], limits: StrategyLimits) throws(Wire.Malformed) -> WorkerResponse {
+        var r = Wire.Reader(bytes)
+        switch try r.u8() {
+        case 101:
+            let handle = try r.u32()
+            return .loaded(handle: handle, takesContext: try r.u8() == 1)
+        case 102:
+            let n = Int(try r.u32())
+            guard n <= 1_000 else { throw Wire.Malformed(description: "\(n) signals") }
+            var signals: [Signal] = []
+            for _ in 0..<n {
+                guard let action = Signal.Action(rawValue: try r.string(max: 8)) else { throw Wire.Malformed(description: "bad action") }
+                let entry = try r.f64(), sl = try r.optional(), tp = try r.optional()
+                signals.append(Signal(action: action, entryPrice: entry, stopLoss: sl, takeProfit: tp, symbol: try r.string(max: 64)))
+            }
+            let state = try r.string(max: limits.stateBytes * 2 + 16)
+            let out = try r.string(max: limits.outputBytes * 4 + 16), err = try r.string(max: limits.outputBytes * 4 + 16)
+            let truncated = try r.u8() == 1
+            return .outcome(StrategyOutcome(signals: signals, stateJSON: state, stdout: out, stderr: err,
+                                            outputTruncated: truncated, strategyNanos: try r.u64()))
+        case 200:
+            guard let code = StrategyError.Code(description: try r.string(max: 64)) else { throw Wire.Malformed(description: "bad error code") }
+            var e = StrategyError(code, try r.string(max: 1 << 16))
+            let tb = try r.string(max: 1 << 16), field = try r.string(max: 256), line = try r.i64()
+            e.traceback = tb.isEmpty ? nil : tb
+            e.field = field.isEmpty ? nil : field
+            e.line = line >= 0 ? Int(line) : nil
+            e.stdout = try r.string(max: limits.outputBytes * 4 + 16)
+            e.stderr = try r.string(max: limits.outputBytes * 4 + 16)
+            return .failure(e)
+        case let k:
+            throw Wire.Malformed(description: "unknown response kind \(k)")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import CPython
+import Foundation
+
+/// The `process`-level worker's side: reads requests on stdin, answers on stdout, and runs
+/// strategies in its own embedded runtime at `shared`. Started by `tradectl sandbox-worker`.
+public enum WorkerServer {
+    /// Serves until stdin closes. Never returns normally.
+    public static func serve() async -> Never {
+        let notes = ProcessHardening.apply()
+        FileHandle.standardError.write(Data("tradectl sandbox-worker: \(notes.joined(separator: "; "))\n".utf8))
+        let host: StrategyHost
+        do {
+            host = try await StrategyHost()
+        } catch {
+            exit(3)
+        }
+        var strategies: [UInt32: Strategy] = [:]
+        var next: UInt32 = 1
+        while let frame = readFrame(fd: 0) {
+            let response: WorkerResponse
+            do {
+                switch try WorkerRequest.decode(frame) {
+                case .load(let source, let limits):
+                    do {
+                        let s = try await host.load(source, isolation: .shared, limits: limits)
+                        strategies[next] = s
+                        response = .loaded(handle: next, takesContext: s.takesContext)
+                        next += 1
+                    } catch {
+                        response = .failure(error)
+                    }
+                case .run(let handle, let window, let context):
+                    if let s = strategies[handle] {
+                        do {
+                            response = .outcome(try await host.run(s, on: try host.frame(window), context: context))
+                        } catch {
+                            response = .failure(error)
+                        }
+                    } else {
+                        response = .failure(StrategyError(.invalidInput, "unknown strategy handle \(handle)"))
+                    }
+                }
+            } catch {
+                response = .failure(StrategyError(.invalidInput, "malformed request: \(error)"))
+            }
+            guard writeAll(fd: 1, response.encode()) else { break }
+        }
+        exit(0)
+    }
+
+    /// One length-prefixed frame, or nil at end of input or on a bad length.
+    static func readFrame(fd: Int32) -> [UInt8]? {
+        guard let header = readExactly(fd: fd, count: 4) else { return nil }
+        let n = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        guard n <= Wire.maxFrame else { return nil }
+        return readExactly(fd: fd, count: n)
+    }
+
+    static func readExactly(fd: Int32, count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let r = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
+            if r > 0 { got += r } else if r < 0 && errno == EINTR { continue } else { return nil }
+        }
+        return out
+    }
+
+    static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let w = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
+            if w > 0 { sent += w } else if w < 0 && errno == EINTR { continue } else { return false }
+        }
+        return true
+    }
+}
+
+/// Best-effort kernel limits a worker puts on itself before it loads any strategy.
+enum ProcessHardening {
+    /// Applies what this kernel allows; returns what is active, for the log.
+    static func apply() -> [String] {
+        var notes: [String] = []
+        // No files larger than 0 bytes: a write past the sandbox fails with SIGXFSZ/EFBIG.
+        var fsize = rlimit(rlim_cur: 0, rlim_max: 0)
+        notes.append(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &fsize) == 0 ? "RLIMIT_FSIZE 0" : "RLIMIT_FSIZE unavailable")
+        // A new network namespace has only a down loopback: no sockets reach anything.
+        notes.append(tc_unshare_net() == 0 ? "network namespace" : "no network namespace (errno \(errno))")
+        return notes
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import StrategyRuntime
+import Testing
+
+/// The `process` level: strategies in `tradectl sandbox-worker` processes.
+@Suite(.serialized) struct ProcessIsolationTests {
+    static let switchable = """
+        def main(data, ctx):
+            mode = ctx.params.get("mode", "buy")
+            if mode == "c-loop":
+                return sum(range(2_000_000_000)) and None   # one C call that never yields
+            if mode == "sleep":
+                import time
+                time.sleep(30)
+            return {"action": "BUY"}
+        """
+
+    static func window() -> CandleWindow { SyntheticCandles(seed: 9).generate(60) }
+
+    static var limits: StrategyLimits {
+        var l = StrategyLimits()
+        l.timeout = .milliseconds(400)
+        return l
+    }
+
+    @Test func aProcessLevelStrategyGivesTheSameSignalAsShared() async throws {
+        let host = try await StrategyHost()
+        let source = StrategySource(id: "switchable", code: Self.switchable)
+        let remote = try await host.load(source, isolation: .process, limits: Self.limits)
+        let local = try await host.load(source, isolation: .shared, limits: Self.limits)
+        let frame = try host.frame(Self.window())
+        let a = try await host.run(remote, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "buy"}"#))
+        let b = try await host.run(local, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "buy"}"#))
+        #expect(a.signals == b.signals)
+        #expect(a.signals.first?.action == .buy)
+        #expect(remote.isolation == .process)
+    }
+
+    @Test func aCLevelLoopGetsItsWorkerKilledAndTheStrategyRunsAgain() async throws {
+        let host = try await StrategyHost()
+        let s = try await host.load(StrategySource(id: "loop", code: Self.switchable), isolation: .process, limits: Self.limits)
+        let frame = try host.frame(Self.window())
+        let e = await #expect(throws: StrategyError.self) {
+            try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "c-loop"}"#))
+        }
+        #expect(e?.code == .timeout)
+        // A fresh worker, with the strategy reloaded: the next call answers.
+        let ok = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "buy"}"#))
+        #expect(ok.signals.first?.action == .buy)
+    }
+
+    @Test func aWorkerThatDiesMidCallIsACrashAndTheNextCallRecovers() async throws {
+        let host = try await StrategyHost()
+        var limits = Self.limits
+        limits.timeout = .seconds(20)
+        let s = try await host.load(StrategySource(id: "sleeper", code: Self.switchable), isolation: .process, limits: limits)
+        let frame = try host.frame(Self.window())
+        let pid = try #require(s.workerPID)
+        let killer = Task.detached {
+            try await Task.sleep(for: .milliseconds(500))
+            kill(pid, SIGKILL)
+        }
+        let e = await #expect(throws: StrategyError.self) {
+            try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "sleep"}"#))
+        }
+        _ = try await killer.value
+        #expect(e?.code == .crashed)
+        let ok = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "buy"}"#))
+        #expect(ok.signals.first?.action == .buy)
+        // A worker killed while idle is replaced transparently.
+        kill(try #require(s.workerPID), SIGKILL)
+        usleep(200_000)
+        let again = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "buy"}"#))
+        #expect(again.signals.first?.action == .buy)
+    }
+
+    @Test func loadErrorsComeBackTyped() async throws {
+        let host = try await StrategyHost()
+        let e = await #expect(throws: StrategyError.self) {
+            try await host.load(StrategySource(id: "broken", code: "def main(data):\n    x = (\n"), isolation: .process)
+        }
+        #expect(e?.code == .load)
+        #expect(e?.line == 2)
+    }
+}
