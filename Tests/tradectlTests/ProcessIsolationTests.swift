@@ -83,3 +83,36 @@ import Testing
         #expect(e?.line == 2)
     }
 }
+
+extension ProcessIsolationTests {
+    static var fixtures: String { CLI.root + "/Tests/StrategyRuntimeTests/Fixtures" }
+
+    /// The hostile fixtures at `process`: each is contained with a typed error, the marker files
+    /// are never created, and a good strategy on the same host still answers.
+    @Test(arguments: [
+        ("infinite_loop", "timeout"), ("sleep_forever", "timeout"), ("c_level_loop", "timeout"), ("recursion", "exception"),
+        ("memory_bytearray", "memory"), ("memory_numpy", "memory"), ("escape_os_system", "sandbox"),
+        ("escape_subprocess", "sandbox"), ("escape_fork_exec", "sandbox"), ("escape_write_file", "sandbox"),
+        ("escape_read_shadow", "sandbox"), ("escape_socket", "sandbox"), ("escape_ctypes", "sandbox"), ("os_exit", "sandbox"),
+        ("sys_exit", "exception"), ("bad_nan", "invalid-signal"), ("monkeypatch_pandas", "sandbox"),
+    ])
+    func hostileFixturesAreContained(fixture: String, code: String) async throws {
+        let host = try await StrategyHost()
+        var limits = StrategyLimits()
+        limits.timeout = .milliseconds(400)
+        limits.memoryBytes = 256 << 20
+        let frame = try host.frame(Self.window())
+        let markers = ["/tmp/tradectl-escape-os-system", "/tmp/tradectl-escape-subprocess", "/tmp/tradectl-escape-fork-exec",
+                       "/tmp/tradectl-escape-write"]
+        for m in markers { try? FileManager.default.removeItem(atPath: m) }
+        let source = try StrategySource(file: "\(Self.fixtures)/\(fixture).py")
+        let e = await #expect(throws: StrategyError.self) {
+            let s = try await host.load(source, isolation: .process, limits: limits)
+            _ = try await host.run(s, on: frame)
+        }
+        #expect(e?.code.description == code, "\(fixture): \(e.map { "\($0)" } ?? "no error")")
+        for m in markers { #expect(!FileManager.default.fileExists(atPath: m)) }
+        let good = try await host.load(StrategySource(id: "good-after-\(fixture)", code: Self.switchable), isolation: .process, limits: limits)
+        #expect(try await host.run(good, on: frame, context: StrategyCallContext(paramsJSON: "{}")).signals.first?.action == .buy)
+    }
+}

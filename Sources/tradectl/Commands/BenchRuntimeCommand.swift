@@ -8,11 +8,11 @@ struct BenchRuntimeCommand: AsyncParsableCommand {
         commandName: "runtime",
         abstract: "Side-by-side per-candle latency: embedded levels, the subprocess baseline and the floor.",
         discussion: """
-        Cases: noop-shared, noop-subinterpreter (runtime overhead on a prebuilt frame); \
+        Cases: noop-shared, noop-subinterpreter, noop-process (runtime overhead on a prebuilt frame); \
         sma200/500/2000-embedded (the seed's SMA crossover, a new frame built for every candle and counted); \
         sma500-subprocess (one python3.11 process per call, as the seed did); sma500-floor (the same \
         strategy in a warm plain python3.11 loop on shallow copies of a frame built in advance); \
-        frame500-build (building the 500-candle frame alone).
+        frame500-build (building the 500-candle frame alone); sma500-process (sma500 in a worker process).
         """)
 
     @Option(help: "Calls per embedded case and for the floor.") var calls = 500

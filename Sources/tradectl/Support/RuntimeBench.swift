@@ -16,7 +16,7 @@ struct RuntimeBench {
         let host = try await StrategyHost()
         let series = SyntheticCandles(seed: seed).generate(2000 + calls)
         var cases: [BenchCase] = []
-        for level in [IsolationLevel.shared, .subinterpreter] {
+        for level in [IsolationLevel.shared, .subinterpreter, .process] {
             progress("noop-\(level.rawValue)")
             cases.append(try await noop(host, level, series))
         }
@@ -24,6 +24,8 @@ struct RuntimeBench {
             progress("sma\(n)-embedded")
             cases.append(try await smaEmbedded(host, series, lookback: n))
         }
+        progress("sma500-process")
+        cases.append(try await smaEmbedded(host, series, lookback: 500, isolation: .process))
         progress("sma500-subprocess")
         cases.append(try subprocess(series.window(endingAt: 499, lookback: 500)))
         progress("sma500-floor")
@@ -50,8 +52,10 @@ struct RuntimeBench {
     }
 
     /// The seed's strategy, candle after candle: each call builds that candle's frame and runs on it.
-    private func smaEmbedded(_ host: StrategyHost, _ series: CandleWindow, lookback: Int) async throws -> BenchCase {
-        let strategy = try await host.load(try StrategySource(file: "\(strategies)/sma_crossover.py", id: "sma\(lookback)"))
+    private func smaEmbedded(_ host: StrategyHost, _ series: CandleWindow, lookback: Int,
+                             isolation: IsolationLevel = .shared) async throws -> BenchCase {
+        let strategy = try await host.load(try StrategySource(file: "\(strategies)/sma_crossover.py", id: "sma\(lookback)-\(isolation.rawValue)"),
+                                           isolation: isolation)
         for end in (lookback - 1)..<(lookback + 19) {
             _ = try await host.run(strategy, on: try host.frame(series.window(endingAt: end, lookback: lookback)))
         }
@@ -66,7 +70,7 @@ struct RuntimeBench {
             samples.append(Self.nanos(clock.now - start))
             inner.append(o.strategyNanos)
         }
-        return BenchCase(name: "sma\(lookback)-embedded", samples: samples, inner: inner)
+        return BenchCase(name: isolation == .process ? "sma\(lookback)-process" : "sma\(lookback)-embedded", samples: samples, inner: inner)
     }
 
     /// The seed's design: a new python3.11 process per call, timed from spawn to exit.
