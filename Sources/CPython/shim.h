@@ -8,7 +8,15 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <errno.h>
 #include <unistd.h>
+#include <linux/landlock.h>
+#ifndef O_PATH
+#define O_PATH 010000000  /* Linux; fcntl.h hides it without _GNU_SOURCE, which must not be set before Python.h */
+#endif
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -72,6 +80,39 @@ static inline setattrofunc _Nullable tc_swap_module_setattro(setattrofunc _Nulla
 
 /// unshare(CLONE_NEWNET): a new, empty network namespace for this process (needs privileges).
 static inline int tc_unshare_net(void) { return (int)syscall(SYS_unshare, 0x40000000); }
+
+/// Landlock: from now on this process may only read (and execute) files under `paths`, and
+/// write, create, remove or truncate nothing. Returns the Landlock ABI version applied, or -errno.
+static inline int tc_landlock_read_only(const char *_Nonnull const *_Nonnull paths, int count) {
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi < 1) return -errno;
+    unsigned long long handled = (1ULL << 13) - 1;      /* ABI 1: execute … make_sym */
+    if (abi >= 2) handled |= 1ULL << 13;                 /* refer */
+    if (abi >= 3) handled |= 1ULL << 14;                 /* truncate */
+    struct landlock_ruleset_attr attr = { .handled_access_fs = handled };
+    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+    if (ruleset < 0) return -errno;
+    for (int i = 0; i < count; i++) {
+        int fd = open(paths[i], O_PATH | O_CLOEXEC);
+        if (fd < 0) continue;
+        struct landlock_path_beneath_attr rule = {
+            .allowed_access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
+            .parent_fd = fd,
+        };
+        syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+        close(fd);
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { int e = errno; close(ruleset); return -e; }
+    long rc = syscall(SYS_landlock_restrict_self, ruleset, 0);
+    int e = errno;
+    close(ruleset);
+    return rc == 0 ? (int)abi : -e;
+}
+
+static inline int tc_limit_address_space(unsigned long long bytes) {
+    struct rlimit r = { .rlim_cur = bytes, .rlim_max = bytes };
+    return setrlimit(RLIMIT_AS, &r);
+}
 
 static inline int tc_unblock_signal(int sig) {
     sigset_t set;

@@ -116,3 +116,21 @@ extension ProcessIsolationTests {
         #expect(try await host.run(good, on: frame, context: StrategyCallContext(paramsJSON: "{}")).signals.first?.action == .buy)
     }
 }
+
+extension ProcessIsolationTests {
+    /// Below the audit hook: the worker's kernel confinement refuses open(2) on the database and
+    /// on files outside the library roots, and still allows library files.
+    @Test func theWorkerCannotOpenTheDatabaseOrOtherFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-secret-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("platform.sqlite").path
+        try "not for strategies".write(toFile: db, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sandbox-worker", "--probe", db, "--probe", "/usr/lib/python3.11/os.py",
+                             "--probe", CLI.root + "/Package.swift"])
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("\(db) errno \(EACCES)"), "\(lines)")
+        #expect(lines.contains("/usr/lib/python3.11/os.py ok"), "\(lines)")
+        #expect(lines.contains("\(CLI.root)/Package.swift errno \(EACCES)"), "\(lines)")
+    }
+}

@@ -7,13 +7,16 @@ public enum WorkerServer {
     /// Serves until stdin closes. Never returns normally.
     public static func serve() async -> Never {
         let notes = ProcessHardening.apply()
-        FileHandle.standardError.write(Data("tradectl sandbox-worker: \(notes.joined(separator: "; "))\n".utf8))
+        log("tradectl sandbox-worker: \(notes.joined(separator: "; "))")
         let host: StrategyHost
         do {
             host = try await StrategyHost()
         } catch {
             exit(3)
         }
+        // numpy and pandas are loaded: from here on the worker reads only library files.
+        let after = ProcessHardening.confine(readRoots: host.configuration.pythonPaths)
+        log("tradectl sandbox-worker: \(after.joined(separator: "; "))")
         var strategies: [UInt32: Strategy] = [:]
         var next: UInt32 = 1
         while let frame = readFrame(fd: 0) {
@@ -46,6 +49,28 @@ public enum WorkerServer {
             guard writeAll(fd: 1, response.encode()) else { break }
         }
         exit(0)
+    }
+
+    /// Applies the same confinement as `serve`, then tries to open each path for reading with
+    /// open(2) directly (no audit hook involved): "path ok" or "path errno N". For tests and operators.
+    public static func probe(_ paths: [String]) async -> [String] {
+        _ = ProcessHardening.apply()
+        guard let host = try? await StrategyHost() else { return ["host failed to start"] }
+        _ = ProcessHardening.confine(readRoots: host.configuration.pythonPaths)
+        return paths.map { path in
+            let fd = open(path, O_RDONLY)
+            if fd >= 0 {
+                close(fd)
+                return "\(path) ok"
+            }
+            return "\(path) errno \(errno)"
+        }
+    }
+
+    /// Writes a line to stderr, ignoring failures (FileHandle.write would trap, e.g. on EFBIG).
+    static func log(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, bytes.count) }
     }
 
     /// One length-prefixed frame, or nil at end of input or on a bad length.
@@ -81,11 +106,30 @@ enum ProcessHardening {
     /// Applies what this kernel allows; returns what is active, for the log.
     static func apply() -> [String] {
         var notes: [String] = []
-        // No files larger than 0 bytes: a write past the sandbox fails with SIGXFSZ/EFBIG.
+        // No files larger than 0 bytes: a write past the sandbox fails with EFBIG (SIGXFSZ ignored).
+        signal(SIGXFSZ, SIG_IGN)
         var fsize = rlimit(rlim_cur: 0, rlim_max: 0)
         notes.append(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &fsize) == 0 ? "RLIMIT_FSIZE 0" : "RLIMIT_FSIZE unavailable")
         // A new network namespace has only a down loopback: no sockets reach anything.
         notes.append(tc_unshare_net() == 0 ? "network namespace" : "no network namespace (errno \(errno))")
         return notes
+    }
+
+    /// After start-up: an address-space cap and Landlock, reads only under the system library
+    /// directories and `readRoots` (the project's python/ and site-packages — never the database).
+    static func confine(readRoots: [String]) -> [String] {
+        var notes: [String] = []
+        notes.append(tc_limit_address_space(8 << 30) == 0 ? "RLIMIT_AS 8 GiB" : "RLIMIT_AS unavailable")
+        let roots = ["/usr", "/lib", "/lib64", "/dev/null", "/dev/urandom"] + readRoots
+        let abi = withCStrings(roots) { tc_landlock_read_only($0, Int32(roots.count)) }
+        notes.append(abi > 0 ? "Landlock ABI \(abi): read-only under \(roots.joined(separator: ", "))" : "no Landlock (errno \(-abi))")
+        return notes
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>>) -> R) -> R {
+        let copies = strings.map { strdup($0)! }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

@@ -7,7 +7,14 @@ struct SandboxWorkerCommand: AsyncParsableCommand {
         commandName: "sandbox-worker", abstract: "Serve process-level strategies over stdin/stdout (started by the host).",
         shouldDisplay: false)
 
+    @Option(help: "Apply the confinement, then report whether each path opens for reading, and exit.")
+    var probe: [String] = []
+
     func run() async throws {
+        if !probe.isEmpty {
+            for line in await WorkerServer.probe(probe) { print(line) }
+            Output.exit(code: 0)
+        }
         await WorkerServer.serve()
     }
 }
