@@ -51,7 +51,8 @@ public final class StrategyHost: Sendable {
                                     strategyID: source.id)
             }
             // One worker process per strategy for now: code from different authors never shares one.
-            let worker = ProcessWorker(executable: exe)
+            let worker = ProcessWorker(executable: exe, recycleAfter: configuration.workerRecycleCalls,
+                                       rssLimit: configuration.workerRSSLimit)
             let (handle, takesContext) = try await worker.load(source, limits: limits)
             return Strategy(id: source.id, version: source.version, limits: limits, takesContext: takesContext,
                             remote: RemoteStrategy(worker: worker, handle: handle))

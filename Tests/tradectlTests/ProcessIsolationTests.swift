@@ -134,3 +134,21 @@ extension ProcessIsolationTests {
         #expect(lines.contains("\(CLI.root)/Package.swift errno \(EACCES)"), "\(lines)")
     }
 }
+
+extension ProcessIsolationTests {
+    @Test func aWorkerIsRecycledAfterKCalls() async throws {
+        var config = HostConfiguration.discovered
+        config.workerRecycleCalls = 3
+        let host = try await StrategyHost(configuration: config)
+        let s = try await host.load(StrategySource(id: "recycled", code: Self.switchable), isolation: .process, limits: Self.limits)
+        let frame = try host.frame(Self.window())
+        var pids: [Int32] = []
+        for _ in 0..<4 {
+            let out = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: "{}"))
+            #expect(out.signals.first?.action == .buy)
+            if let pid = s.workerPID { pids.append(pid) }
+        }
+        // Calls 1–2 on the first worker; the third call retires it; the fourth runs on a new one.
+        #expect(Set(pids).count == 2, "\(pids)")
+    }
+}

@@ -25,6 +25,9 @@ public struct HostConfiguration: Sendable {
     /// The `tradectl` executable that serves `process`-level strategies (`tradectl sandbox-worker`):
     /// by default the running executable if it is tradectl, else a `tradectl` next to it.
     public var workerExecutable: String? = HostConfiguration.defaultWorkerExecutable
+    /// A `process` worker is replaced after this many calls, or once its RSS passes `workerRSSLimit`.
+    public var workerRecycleCalls = 10_000
+    public var workerRSSLimit = 2 << 30
 
     public init(pythonPaths: [String]) {
         self.pythonPaths = pythonPaths

@@ -11,6 +11,10 @@ import Synchronization
 /// `@unchecked Sendable`: all mutable state is touched only on `queue`.
 final class ProcessWorker: @unchecked Sendable {
     let executable: String
+    /// Recycle the worker after this many calls, or once its RSS passes `rssLimit` bytes.
+    let recycleAfter: Int
+    let rssLimit: Int
+    private var calls = 0
     private let queue = DispatchQueue(label: "tradectl.process-worker")
     private var process: Process?
     private var input: FileHandle?
@@ -22,8 +26,28 @@ final class ProcessWorker: @unchecked Sendable {
     private var nextHandle: UInt32 = 1
     private(set) var restarts = 0
 
-    init(executable: String) {
+    init(executable: String, recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30) {
         self.executable = executable
+        self.recycleAfter = recycleAfter
+        self.rssLimit = rssLimit
+    }
+
+    /// After a completed call: a fresh worker once this one served enough calls or grew too big.
+    private func recycleIfDue() {
+        calls += 1
+        guard let p = process else { return }
+        if calls >= recycleAfter || Self.residentBytes(p.processIdentifier) > rssLimit {
+            restart()
+            restarts -= 1  // a planned recycle, not a failure
+            calls = 0
+        }
+    }
+
+    static func residentBytes(_ pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kib * 1024
     }
 
     deinit {
@@ -65,6 +89,7 @@ final class ProcessWorker: @unchecked Sendable {
                     request = .run(handle: remoteHandles[handle]!, window: window, context: context)
                     reply = try exchange(request, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
                 }
+                recycleIfDue()
                 switch reply {
                 case .outcome(let o): return .success(o)
                 case .failure(var e):
