@@ -24,17 +24,14 @@ enum Wire {
             u8(v == nil ? 0 : 1)
             f64(v ?? 0)
         }
-        mutating func doubles(_ xs: [Double]) {
+        mutating func doubles(_ xs: [Double]) { raw(xs) }
+        mutating func int64s(_ xs: [Int64]) { raw(xs) }
+
+        /// A count, then the elements' 8-byte little-endian representations (x86-64 and arm64 are
+        /// little-endian, so the memory is copied as it is).
+        private mutating func raw<T: BitwiseCopyable>(_ xs: [T]) {
             u32(UInt32(xs.count))
-            xs.withUnsafeBytes { raw in
-                if Int(1).littleEndian == 1 { bytes.append(contentsOf: raw) } else { for x in xs { f64(x) } }
-            }
-        }
-        mutating func int64s(_ xs: [Int64]) {
-            u32(UInt32(xs.count))
-            xs.withUnsafeBytes { raw in
-                if Int(1).littleEndian == 1 { bytes.append(contentsOf: raw) } else { for x in xs { i64(x) } }
-            }
+            xs.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
 
         /// The message with its length prefix.
@@ -91,18 +88,16 @@ enum Wire {
             guard flag <= 1 else { throw Malformed(description: "bad optional flag \(flag)") }
             return flag == 1 ? v : nil
         }
-        mutating func doubles() throws(Malformed) -> [Double] {
+        mutating func doubles() throws(Malformed) -> [Double] { try array { (r: inout Reader) throws(Malformed) in try r.f64() } }
+        mutating func int64s() throws(Malformed) -> [Int64] { try array { (r: inout Reader) throws(Malformed) in try r.i64() } }
+
+        /// A count, then that many elements; the count never reserves more than 1 Mi slots up front.
+        private mutating func array<T>(_ element: (inout Reader) throws(Malformed) -> T) throws(Malformed) -> [T] {
             let n = Int(try u32())
-            var out: [Double] = []
+            guard n * 8 <= bytes.count - offset else { throw Malformed(description: "array of \(n) elements overruns the message") }
+            var out: [T] = []
             out.reserveCapacity(min(n, 1 << 20))
-            for _ in 0..<n { out.append(try f64()) }
-            return out
-        }
-        mutating func int64s() throws(Malformed) -> [Int64] {
-            let n = Int(try u32())
-            var out: [Int64] = []
-            out.reserveCapacity(min(n, 1 << 20))
-            for _ in 0..<n { out.append(try i64()) }
+            for _ in 0..<n { out.append(try element(&self)) }
             return out
         }
         var atEnd: Bool { offset == bytes.count }

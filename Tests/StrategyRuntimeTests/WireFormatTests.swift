@@ -1,0 +1,40 @@
+@testable import StrategyRuntime
+import Testing
+
+@Suite struct WireFormatTests {
+    static func body(_ framed: [UInt8]) -> [UInt8] { Array(framed.dropFirst(4)) }
+
+    @Test func requestsAndRepliesRoundTrip() throws {
+        let w = SyntheticCandles(seed: 1).generate(5)
+        let run = WorkerRequest.run(handle: 7, window: w, context: StrategyCallContext(paramsJSON: #"{"a":1}"#, stateJSON: "{}"))
+        #expect(try WorkerRequest.decode(Self.body(run.encode())) == run)
+        let outcome = WorkerResponse.outcome(StrategyOutcome(
+            signals: [Signal(action: .buy, entryPrice: 10, stopLoss: 9, takeProfit: nil, symbol: "X")],
+            stateJSON: #"{"n":1}"#, stdout: "hi", stderr: "", outputTruncated: false, strategyNanos: 42))
+        #expect(try WorkerResponse.decode(Self.body(outcome.encode()), limits: StrategyLimits()) == outcome)
+        var e = StrategyError(.timeout, "slow")
+        e.line = 3
+        let failure = WorkerResponse.failure(e)
+        #expect(try WorkerResponse.decode(Self.body(failure.encode()), limits: StrategyLimits()) == failure)
+    }
+
+    @Test(arguments: [
+        [UInt8](),                                  // empty
+        [99],                                       // unknown kind
+        [102, 255, 255, 255, 255],                  // 4 billion signals
+        [102, 1, 0, 0, 0, 3, 0, 0, 0, 66, 85, 89],  // a signal cut short
+        [200, 5, 0, 0, 0, 104, 101, 108, 108, 111], // an unknown error code
+        [101, 1, 0],                                // a load reply cut short
+    ])
+    func malformedRepliesAreTypedErrors(bytes: [UInt8]) {
+        #expect(throws: Wire.Malformed.self) { _ = try WorkerResponse.decode(bytes, limits: StrategyLimits()) }
+    }
+
+    @Test func oversizedFieldsAreRefused() {
+        var w = Wire.Writer()
+        w.u8(102)
+        w.u32(0)
+        w.string(String(repeating: "x", count: 200_000))  // state far past the 64 KiB cap
+        #expect(throws: Wire.Malformed.self) { _ = try WorkerResponse.decode(w.bytes, limits: StrategyLimits()) }
+    }
+}
