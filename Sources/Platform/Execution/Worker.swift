@@ -66,7 +66,7 @@ public final class Worker: Sendable {
                 if loaded[version.id] == nil {
                     do {
                         let s = try await coordinator.host.load(StrategySource(id: "v\(version.id)", version: version.version, code: version.spec.source),
-                                                                isolation: version.spec.isolation == .process ? .shared : version.spec.isolation)
+                                                                isolation: version.spec.isolation)
                         loaded[version.id] = LoadedVersion(version: version, strategy: s)
                     } catch {
                         logger.error("strategy version \(version.id) does not load: \(error)")
