@@ -29,6 +29,18 @@ extension PlatformTests {
             #expect(r.candles == Self.closes.count - 5)
         }
 
+        @Test func theProcessLevelGivesTheSameTrades() async throws {
+            let w = PlatformFixture.candles(Self.closes)
+            let terms = try SubscriptionTerms(capital: 10_000, riskPerTrade: 0.1)
+            let host = try await PlatformFixture.host()
+            let local = try await Backtester.run(source: try PlatformFixture.source("sma_3_5"), candles: w,
+                                                 settings: BacktestSettings(terms: terms, lookback: 6), host: host)
+            let remote = try await Backtester.run(source: try PlatformFixture.source("sma_3_5"), candles: w,
+                                                  settings: BacktestSettings(terms: terms, lookback: 6, isolation: .process), host: host)
+            #expect(remote.trades == local.trades)
+            #expect(remote.failedCalls == 0)
+        }
+
         @Test func feesAndSlippageCostTheTrader() async throws {
             let w = PlatformFixture.candles(Self.closes)
             let host = try await PlatformFixture.host()
