@@ -16,6 +16,16 @@ public final class Strategy: Sendable {
     let remote: RemoteStrategy?
     private let quarantine = Mutex<String?>(nil)
     private let typical = Atomic<UInt64>(0)
+    private let crashes = Atomic<Int>(0)
+    /// A `process`-level strategy whose worker died this many times during its calls is quarantined.
+    static let crashLimit = 3
+
+    /// Counts a crash of this strategy's worker during its call; quarantines it at the limit.
+    func recordCrash() {
+        if crashes.add(1, ordering: .relaxed).newValue >= Self.crashLimit {
+            markQuarantined("its worker process crashed \(Self.crashLimit) times during its calls")
+        }
+    }
 
     init(id: String, version: Int, isolation: IsolationLevel, limits: StrategyLimits, takesContext: Bool,
          interpreter: Interpreter, main: PyHandle, module: PyHandle) {

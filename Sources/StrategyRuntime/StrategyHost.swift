@@ -1,5 +1,6 @@
 import CPython
 import Logging
+import Synchronization
 
 /// The embedded strategy runtime: loads strategies and runs them on candle frames, inside this
 /// process, with per-call limits.
@@ -13,6 +14,8 @@ public final class StrategyHost: Sendable {
     public let capabilities: HostCapabilities
     let main: Interpreter
     let logger: Logger
+    /// `process`-level workers by placement key.
+    private let workers = Mutex<[String: ProcessWorker]>([:])
 
     /// Starts (or joins) the process's embedded Python.
     ///
@@ -50,9 +53,16 @@ public final class StrategyHost: Sendable {
                 throw StrategyError(.unsupported, "isolation 'process' needs the tradectl executable (HostConfiguration.workerExecutable)",
                                     strategyID: source.id)
             }
-            // One worker process per strategy for now: code from different authors never shares one.
-            let worker = ProcessWorker(executable: exe, recycleAfter: configuration.workerRecycleCalls,
-                                       rssLimit: configuration.workerRSSLimit)
+            // Placement: one worker per author (per strategy when the author is unknown), so code
+            // from different authors never shares a process.
+            let key = source.author.map { "author:\($0)" } ?? "strategy:\(source.id)@\(source.version)#\(PythonProcess.nextSubID())"
+            let worker = workers.withLock { w -> ProcessWorker in
+                if let existing = w[key] { return existing }
+                let fresh = ProcessWorker(executable: exe, recycleAfter: configuration.workerRecycleCalls,
+                                          rssLimit: configuration.workerRSSLimit)
+                w[key] = fresh
+                return fresh
+            }
             let (handle, takesContext) = try await worker.load(source, limits: limits)
             return Strategy(id: source.id, version: source.version, limits: limits, takesContext: takesContext,
                             remote: RemoteStrategy(worker: worker, handle: handle))
@@ -84,7 +94,12 @@ public final class StrategyHost: Sendable {
             throw StrategyError(.quarantined, reason, strategyID: strategy.id)
         }
         if let remote = strategy.remote {
-            return try await remote.worker.run(handle: remote.handle, window: frame.window, context: context)
+            do {
+                return try await remote.worker.run(handle: remote.handle, window: frame.window, context: context)
+            } catch where error.code == .crashed {
+                strategy.recordCrash()
+                throw error
+            }
         }
         return try await strategy.interpreter.invoke(strategy, frame: frame, context: context)
     }

@@ -152,3 +152,54 @@ extension ProcessIsolationTests {
         #expect(Set(pids).count == 2, "\(pids)")
     }
 }
+
+extension ProcessIsolationTests {
+    @Test func strategiesShareAWorkerOnlyWithTheirAuthor() async throws {
+        let host = try await StrategyHost()
+        func load(_ id: String, author: String?) async throws -> Strategy {
+            var source = StrategySource(id: id, code: Self.switchable)
+            source.author = author
+            return try await host.load(source, isolation: .process, limits: Self.limits)
+        }
+        let a1 = try await load("a1", author: "alice"), a2 = try await load("a2", author: "alice")
+        let b1 = try await load("b1", author: "bob"), anonymous = try await load("x", author: nil)
+        let frame = try host.frame(Self.window())
+        for s in [a1, a2, b1, anonymous] { _ = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: "{}")) }
+        let pids = [a1, a2, b1, anonymous].map(\.workerPID)
+        #expect(pids[0] != nil && pids[0] == pids[1])
+        #expect(Set(pids.compactMap { $0 }).count == 3)
+        // Alice's runaway strategy kills her worker; her other strategy is reloaded on the new one, Bob's is untouched.
+        let bobPID = b1.workerPID
+        await #expect(throws: StrategyError.self) {
+            _ = try await host.run(a1, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "c-loop"}"#))
+        }
+        #expect(try await host.run(a2, on: frame, context: StrategyCallContext(paramsJSON: "{}")).signals.first?.action == .buy)
+        #expect(b1.workerPID == bobPID)
+    }
+}
+
+extension ProcessIsolationTests {
+    @Test func aStrategyWhoseWorkerKeepsCrashingIsQuarantined() async throws {
+        let host = try await StrategyHost()
+        var limits = Self.limits
+        limits.timeout = .seconds(20)
+        let s = try await host.load(StrategySource(id: "crashy", code: Self.switchable), isolation: .process, limits: limits)
+        let frame = try host.frame(Self.window())
+        for round in 1...3 {
+            _ = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: "{}"))  // (re)starts the worker
+            let pid = try #require(s.workerPID)
+            let killer = Task.detached {
+                try await Task.sleep(for: .milliseconds(300))
+                kill(pid, SIGKILL)
+            }
+            let e = await #expect(throws: StrategyError.self) {
+                try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "sleep"}"#))
+            }
+            _ = try await killer.value
+            #expect(e?.code == .crashed, "round \(round)")
+        }
+        let e = await #expect(throws: StrategyError.self) { try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: "{}")) }
+        #expect(e?.code == .quarantined)
+        #expect(s.quarantineReason?.contains("crashed 3 times") == true)
+    }
+}

@@ -7,6 +7,9 @@ public struct StrategySource: Sendable, Equatable {
     public var code: String
     /// Where the code came from, for messages; not read again.
     public var origin: String
+    /// Who wrote it. At isolation `process`, strategies share a worker only with the same author's;
+    /// nil keeps the strategy in a worker of its own.
+    public var author: String?
 
     public init(id: String, version: Int = 1, code: String, origin: String? = nil) {
         self.id = id

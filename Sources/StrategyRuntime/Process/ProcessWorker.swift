@@ -15,6 +15,8 @@ final class ProcessWorker: @unchecked Sendable {
     let recycleAfter: Int
     let rssLimit: Int
     private var calls = 0
+    /// Crashes since the last successful call: a fresh worker waits 100 ms × 2^(n−1), at most 5 s.
+    private var consecutiveCrashes = 0
     private let queue = DispatchQueue(label: "tradectl.process-worker")
     private var process: Process?
     private var input: FileHandle?
@@ -89,6 +91,7 @@ final class ProcessWorker: @unchecked Sendable {
                     request = .run(handle: remoteHandles[handle]!, window: window, context: context)
                     reply = try exchange(request, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
                 }
+                consecutiveCrashes = 0
                 recycleIfDue()
                 switch reply {
                 case .outcome(let o): return .success(o)
@@ -154,6 +157,7 @@ final class ProcessWorker: @unchecked Sendable {
             return p.isRunning ? "still running" : "exit status \(p.terminationStatus)"
         } ?? "not started"
         restart()
+        if !timedOut { consecutiveCrashes += 1 }
         if timedOut {
             return StrategyError(.timeout, "the call passed its \(deadline) deadline; the worker process was killed and will be restarted",
                                  strategyID: id)
@@ -181,6 +185,9 @@ final class ProcessWorker: @unchecked Sendable {
     private func ensureStarted() throws(StrategyError) {
         if let p = process, p.isRunning { return }
         signal(SIGPIPE, SIG_IGN)  // a dead worker must give EPIPE, not end the host
+        if consecutiveCrashes > 0 {  // back off a crash loop (on this queue, never the cooperative pool)
+            usleep(UInt32(min(5_000_000, 100_000 << min(consecutiveCrashes - 1, 6))))
+        }
         if process != nil { restart() }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
