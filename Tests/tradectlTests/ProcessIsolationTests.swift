@@ -203,3 +203,52 @@ extension ProcessIsolationTests {
         #expect(s.quarantineReason?.contains("crashed 3 times") == true)
     }
 }
+
+extension ProcessIsolationTests {
+    /// 20 strategies from 5 authors at `process`, one of them hostile: the 19 others give exactly the
+    /// signals they give when run alone at `shared`.
+    @Test func aHostileStrategyDoesNotChangeTheOthersSignals() async throws {
+        let host = try await StrategyHost()
+        let code = """
+            def main(data, ctx):
+                n = ctx.params["n"]
+                closes = data["close"]
+                if n == 0:  # the hostile one: a C loop on every 20th candle
+                    if int(data.index[-1].timestamp()) // 60 % 20 == 0:
+                        return sum(range(3_000_000_000)) and None
+                    return None
+                fast = sum(closes.iloc[-n:]) / n
+                slow = sum(closes.iloc[-2 * n:]) / (2 * n)
+                return {"action": "BUY" if fast > slow else "SELL"}
+            """
+        var remote: [Strategy] = [], local: [Strategy] = []
+        for i in 0..<20 {
+            var source = StrategySource(id: "s\(i)", code: code)
+            source.author = "author\(i % 5)"
+            remote.append(try await host.load(source, isolation: .process, limits: Self.limits))
+            local.append(try await host.load(source, isolation: .shared, limits: Self.limits))
+        }
+        let series = SyntheticCandles(seed: 21).generate(160)
+        var mismatches = 0, hostileErrors = 0
+        for end in 40..<series.count {
+            let frame = try host.frame(series.window(endingAt: end, lookback: 40))
+            for i in 0..<20 {
+                let context = StrategyCallContext(paramsJSON: #"{"n": \#(i == 0 ? 0 : 2 + i % 6)}"#)
+                if i == 0 {
+                    do {
+                        _ = try await host.run(remote[i], on: frame, context: context)
+                    } catch {
+                        #expect(error.code == .timeout)
+                        hostileErrors += 1
+                    }
+                    continue
+                }
+                let a = try await host.run(remote[i], on: frame, context: context).signals
+                let b = try await host.run(local[i], on: frame, context: context).signals
+                if a != b { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(hostileErrors > 0)
+    }
+}
