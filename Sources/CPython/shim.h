@@ -114,6 +114,11 @@ static inline int tc_limit_address_space(unsigned long long bytes) {
     return setrlimit(RLIMIT_AS, &r);
 }
 
+static inline int tc_limit_processes(unsigned long long n) {
+    struct rlimit r = { .rlim_cur = n, .rlim_max = n };
+    return setrlimit(RLIMIT_NPROC, &r);
+}
+
 static inline int tc_unblock_signal(int sig) {
     sigset_t set;
     sigemptyset(&set);

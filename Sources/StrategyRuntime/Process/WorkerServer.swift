@@ -57,7 +57,7 @@ public enum WorkerServer {
         _ = ProcessHardening.apply()
         guard let host = try? await StrategyHost() else { return ["host failed to start"] }
         _ = ProcessHardening.confine(readRoots: host.configuration.pythonPaths)
-        return paths.map { path in
+        return ["uid \(getuid())"] + paths.map { path in
             let fd = open(path, O_RDONLY)
             if fd >= 0 {
                 close(fd)
@@ -123,6 +123,15 @@ enum ProcessHardening {
         let roots = ["/usr", "/lib", "/lib64", "/dev/null", "/dev/urandom"] + readRoots
         let abi = withCStrings(roots) { tc_landlock_read_only($0, Int32(roots.count)) }
         notes.append(abi > 0 ? "Landlock ABI \(abi): read-only under \(roots.joined(separator: ", "))" : "no Landlock (errno \(-abi))")
+        // Started as root: become `nobody`, which cannot signal or trace the host, and cap its
+        // processes and threads so a fork bomb stops early.
+        if getuid() == 0 {
+            if setgroups(0, nil) == 0, setgid(65534) == 0, setuid(65534) == 0 {
+                notes.append(tc_limit_processes(256) == 0 ? "uid 65534, RLIMIT_NPROC 256" : "uid 65534")
+            } else {
+                notes.append("could not drop to uid 65534 (errno \(errno))")
+            }
+        }
         return notes
     }
 
