@@ -159,3 +159,17 @@ enum CLI {
         #expect(executions.status == 0 && executions.stdout.contains("candle_time"))
     }
 }
+
+extension CLITests {
+    @Test func strategyRunAtProcessLevelStopsACLoopAndReportsTimeout() throws {
+        let csv = try CLI.candleFile()
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let ok = try CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", csv, "--symbol", "BTCUSDT",
+                              "--timeframe", "1m", "--isolation", "process", "--json"])
+        #expect((ok.json?["signals"] as? [[String: Any]])?.first?["action"] as? String == "BUY")
+        let stuck = try CLI.run(["strategy", "run", CLI.fixtures + "/c_level_loop.py", "--candles", csv, "--symbol", "BTCUSDT",
+                                 "--timeframe", "1m", "--isolation", "process", "--timeout-ms", "200", "--json"], limit: .seconds(30))
+        #expect(stuck.status != 0)
+        #expect((stuck.json?["error"] as? [String: Any])?["code"] as? String == "timeout")
+    }
+}

@@ -17,7 +17,7 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "Whether SELL may open a short (true/false).") var allowShort = true
     @Option(help: "Fee per side, in basis points.") var feeBps = 0.0
     @Option(help: "Slippage, in basis points.") var slippageBps = 0.0
-    @Option(help: "Isolation level: shared or subinterpreter.") var isolation: IsolationLevel = .shared
+    @Option(help: "Isolation level: shared, subinterpreter or process.") var isolation: IsolationLevel = .shared
     @Option(help: "Strategy parameters as a JSON object.") var params = "{}"
     @Flag(help: "Print JSON.") var json = false
 
