@@ -17,6 +17,20 @@ import Testing
 
     static func window() -> CandleWindow { SyntheticCandles(seed: 9).generate(60) }
 
+    /// Starts a sleeping call and SIGKILLs the strategy's worker during it; returns the call's error.
+    static func killMidCall(_ host: StrategyHost, _ s: Strategy, _ frame: CandleFrame) async throws -> StrategyError? {
+        let pid = try #require(s.workerPID)
+        let killer = Task.detached {
+            try await Task.sleep(for: .milliseconds(300))
+            kill(pid, SIGKILL)
+        }
+        let e = await #expect(throws: StrategyError.self) {
+            try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "sleep"}"#))
+        }
+        _ = try await killer.value
+        return e
+    }
+
     static var limits: StrategyLimits {
         var l = StrategyLimits()
         l.timeout = .milliseconds(400)
@@ -55,16 +69,7 @@ import Testing
         limits.timeout = .seconds(20)
         let s = try await host.load(StrategySource(id: "sleeper", code: Self.switchable), isolation: .process, limits: limits)
         let frame = try host.frame(Self.window())
-        let pid = try #require(s.workerPID)
-        let killer = Task.detached {
-            try await Task.sleep(for: .milliseconds(500))
-            kill(pid, SIGKILL)
-        }
-        let e = await #expect(throws: StrategyError.self) {
-            try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "sleep"}"#))
-        }
-        _ = try await killer.value
-        #expect(e?.code == .crashed)
+        #expect(try await Self.killMidCall(host, s, frame)?.code == .crashed)
         let ok = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "buy"}"#))
         #expect(ok.signals.first?.action == .buy)
         // A worker killed while idle is replaced transparently.
@@ -188,16 +193,7 @@ extension ProcessIsolationTests {
         let frame = try host.frame(Self.window())
         for round in 1...3 {
             _ = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: "{}"))  // (re)starts the worker
-            let pid = try #require(s.workerPID)
-            let killer = Task.detached {
-                try await Task.sleep(for: .milliseconds(300))
-                kill(pid, SIGKILL)
-            }
-            let e = await #expect(throws: StrategyError.self) {
-                try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"mode": "sleep"}"#))
-            }
-            _ = try await killer.value
-            #expect(e?.code == .crashed, "round \(round)")
+            #expect(try await Self.killMidCall(host, s, frame)?.code == .crashed, "round \(round)")
         }
         let e = await #expect(throws: StrategyError.self) { try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: "{}")) }
         #expect(e?.code == .quarantined)

@@ -127,6 +127,8 @@ public final class Worker: Sendable {
     /// Executes the newest due key once its candle is published. False to retry later.
     private func execute(_ live: LoadedVersion, key: ExecutionKey, lookback: Int, tf: Timeframe,
                          tally: inout Tally) async throws(PlatformError) -> Bool {
+        // The coordinator checks this again under the lock; checking first spares fetching the
+        // candles and building a frame for keys another worker already ran (the common case).
         if try coordinator.db.isExecuted(key) {
             tally.seenDone += 1
             return true

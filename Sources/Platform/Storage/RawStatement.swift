@@ -17,9 +17,7 @@ struct RawStatement {
 
     mutating func bind(_ v: Int64) { sqlite3_bind_int64(handle, index, v); index += 1 }
     mutating func bind(_ v: Double) { sqlite3_bind_double(handle, index, v); index += 1 }
-    mutating func bind(_ v: Double?) { if let v { bind(v) } else { bindNull() } }
     mutating func bind(_ v: String) { sqlite3_bind_text(handle, index, v, -1, Self.transient); index += 1 }
-    mutating func bind(_ v: String?) { if let v { bind(v) } else { bindNull() } }
     mutating func bindNull() { sqlite3_bind_null(handle, index); index += 1 }
 
     /// Runs the statement to completion.

@@ -41,10 +41,7 @@ public final class CandleFrame: Sendable {
         var nanos = [Int64](repeating: 0, count: n)
         for i in 0..<n { nanos[i] = window.times[i] &* 1_000_000 }
         let times = try py.newBytes(nanos)
-        var values = [Double]()
-        values.reserveCapacity(5 * n)
-        values += window.open; values += window.high; values += window.low; values += window.close; values += window.volume
-        let block = try py.newBytes(values)
+        let block = try py.newBytes(concatenating: [window.open, window.high, window.low, window.close, window.volume])
         return try py.call(py.buildFrameFn.ptr, [times.take(), block.take(), try py.newInt(n).take(),
                                                  try py.newString(window.symbol).take()])
     }

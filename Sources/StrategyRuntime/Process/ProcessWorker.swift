@@ -26,7 +26,6 @@ final class ProcessWorker: @unchecked Sendable {
     /// Host-side handle → the running worker's handle.
     private var remoteHandles: [UInt32: UInt32] = [:]
     private var nextHandle: UInt32 = 1
-    private(set) var restarts = 0
 
     init(executable: String, recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30) {
         self.executable = executable
@@ -40,7 +39,6 @@ final class ProcessWorker: @unchecked Sendable {
         guard let p = process else { return }
         if calls >= recycleAfter || Self.residentBytes(p.processIdentifier) > rssLimit {
             restart()
-            restarts -= 1  // a planned recycle, not a failure
             calls = 0
         }
     }
@@ -223,7 +221,6 @@ final class ProcessWorker: @unchecked Sendable {
         outputHandle = nil
         outputFD = -1
         remoteHandles.removeAll()
-        restarts += 1
     }
 
     /// The worker's pid, for tests and operators.

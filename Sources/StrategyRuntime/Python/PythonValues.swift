@@ -30,6 +30,20 @@ extension PythonContext {
         return try check(p)
     }
 
+    /// One bytes object holding `columns` one after the other, copied straight into it.
+    func newBytes(concatenating columns: [[Double]]) throws(PythonFailure) -> PyRef {
+        let total = columns.reduce(0) { $0 + $1.count } * MemoryLayout<Double>.stride
+        let bytes = try check(PyBytes_FromStringAndSize(nil, total))  // uninitialised until filled below
+        var dst = UnsafeMutableRawPointer(PyBytes_AsString(bytes.ptr)!)
+        for column in columns {
+            column.withUnsafeBytes { src in
+                if let base = src.baseAddress { dst.copyMemory(from: base, byteCount: src.count) }
+                dst += src.count
+            }
+        }
+        return bytes
+    }
+
     /// Builds a tuple from owned items; the tuple steals them.
     func newTuple(_ items: [PyPtr]) throws(PythonFailure) -> PyRef {
         guard let t = PyTuple_New(items.count) else {
