@@ -22,12 +22,17 @@ let package = Package(
     products: [
         .library(name: "StrategyRuntime", targets: ["StrategyRuntime"]),
         .library(name: "Platform", targets: ["Platform"]),
+        .library(name: "PlatformAPI", targets: ["PlatformAPI"]),
         .executable(name: "tradectl", targets: ["tradectl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CPython", path: "Sources/CPython", pkgConfig: "python3-embed",
@@ -43,11 +48,23 @@ let package = Package(
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "PlatformAPI",
+            dependencies: ["Platform", "StrategyRuntime",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                           .product(name: "JWTKit", package: "jwt-kit"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "tradectl",
             dependencies: [
                 "StrategyRuntime",
                 "Platform",
+                "PlatformAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,6 +79,11 @@ let package = Package(
         .testTarget(
             name: "tradectlTests",
             dependencies: ["tradectl", "Platform", "TestSupport"]
+        ),
+        .testTarget(
+            name: "PlatformAPITests",
+            dependencies: ["PlatformAPI", "Platform", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "StrategyRuntimeTests",

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS=(python3-dev python3-numpy python3-pandas python3-pip python3-pytest libsqlite3-dev libhiredis-dev libffi-dev
-      redis-server pkg-config libpython3.11-dev libexpat1-dev zlib1g-dev)
+      redis-server pkg-config libpython3.11-dev libexpat1-dev zlib1g-dev python3-venv wrk curl)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -30,4 +30,15 @@ if [ ! -f "$stamp" ]; then
     | grep -v "Running pip as the 'root' user" || true
   PYTHONPATH="$SITE" /usr/bin/python3.11 -c "import talib" || { echo "setup: talib does not import" >&2; exit 1; }
   touch "$stamp"
+fi
+
+# schemathesis (API robustness, run by .ci/run) lives in a virtualenv of its own, so its
+# dependencies never meet the embedded interpreter's packages.
+ST=.tradectl/st-venv
+if [ ! -x "$ST/bin/schemathesis" ]; then
+  echo "setup: installing schemathesis into $ST"
+  rm -rf "$ST"
+  /usr/bin/python3.11 -m venv "$ST"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$ST/bin/pip" install --quiet "schemathesis>=4,<5" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  "$ST/bin/schemathesis" --version >/dev/null || { echo "setup: schemathesis does not run" >&2; exit 1; }
 fi

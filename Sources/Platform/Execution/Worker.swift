@@ -58,6 +58,7 @@ public final class Worker: Sendable {
         while true {
             let now = clock.now()
             if let until = settings.until, now > until { break }
+            if Task.isCancelled { break }
             if ContinuousClock.now - lastRefresh >= settings.registryRefresh {
                 versions = try await registry.activeVersions()
                 lastRefresh = .now

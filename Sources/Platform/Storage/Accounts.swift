@@ -36,6 +36,8 @@ public struct StoredSubscription: Sendable, Equatable {
     public var strategyID: Int64
     public var terms: SubscriptionTerms
     public var status: SubscriptionStatus
+    public var brokerCredentialID: String?
+    public var createdAt: Int64
 }
 
 extension PlatformDatabase {
@@ -53,30 +55,12 @@ extension PlatformDatabase {
 
     /// Creates a strategy owned by `ownerID` with its first version.
     public func createStrategy(ownerID: Int64, name: String, spec: StrategyVersionSpec) throws(PlatformError) -> StoredVersion {
-        try Self.validate(spec)
-        return try write { db in
-            guard try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE id = ?", arguments: [ownerID]) != nil else {
-                throw PlatformError(.notFound, "user \(ownerID) does not exist")
-            }
-            try db.execute(sql: "INSERT INTO strategies (owner_id, name, created_at) VALUES (?, ?, ?)",
-                           arguments: [ownerID, name, Self.now()])
-            let strategyID = db.lastInsertedRowID
-            return try Self.insertVersion(db, strategyID: strategyID, version: 1, spec: spec)
-        }
+        try createStrategy(ownerID: ownerID, NewStrategy(name: name, spec: spec)).version
     }
 
     /// Adds a new immutable version to a strategy the owner holds.
     public func addVersion(ownerID: Int64, strategyID: Int64, spec: StrategyVersionSpec) throws(PlatformError) -> StoredVersion {
-        try Self.validate(spec)
-        return try write { db in
-            guard try Int64.fetchOne(db, sql: "SELECT id FROM strategies WHERE id = ? AND owner_id = ? AND deleted = 0",
-                                     arguments: [strategyID, ownerID]) != nil else {
-                throw PlatformError(.notFound, "strategy \(strategyID) not found for user \(ownerID)")
-            }
-            let last = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM strategy_versions WHERE strategy_id = ?",
-                                        arguments: [strategyID]) ?? 0
-            return try Self.insertVersion(db, strategyID: strategyID, version: last + 1, spec: spec)
-        }
+        try updateStrategy(ownerID: ownerID, strategyID: strategyID, name: nil, description: nil, spec: spec).version
     }
 
     /// The newest version of a strategy.
@@ -98,6 +82,15 @@ extension PlatformDatabase {
             guard try Int64.fetchOne(db, sql: "SELECT id FROM strategies WHERE id = ? AND deleted = 0", arguments: [strategyID]) != nil else {
                 throw PlatformError(.notFound, "strategy \(strategyID) not found")
             }
+            if let live = try Int64.fetchOne(db, sql: "SELECT id FROM subscriptions WHERE user_id = ? AND strategy_id = ? AND status != 'cancelled'",
+                                             arguments: [userID, strategyID]) {
+                throw PlatformError(.conflict, "already subscribed to strategy \(strategyID) (subscription \(live))", field: "strategyId")
+            }
+            if let credential = brokerCredentialID,
+               try Int64.fetchOne(db, sql: "SELECT id FROM broker_credentials WHERE public_id = ? AND user_id = ? AND deleted = 0",
+                                  arguments: [credential, userID]) == nil {
+                throw PlatformError(.invalidInput, "no broker credential '\(credential)' of yours", field: "brokerCredentialId")
+            }
             try db.execute(sql: """
                 INSERT INTO subscriptions (user_id, strategy_id, capital, risk_per_trade, leverage, allow_short,
                                            broker_credential_id, status, created_at)
@@ -116,11 +109,19 @@ extension PlatformDatabase {
                 throw PlatformError(.notFound, "subscription \(subscriptionID) not found for user \(userID)")
             }
             if current == SubscriptionStatus.cancelled.rawValue && status != .cancelled {
-                throw PlatformError(.invalidInput, "subscription \(subscriptionID) is cancelled; subscribe again instead")
+                throw PlatformError(.conflict, "subscription \(subscriptionID) is cancelled; subscribe again instead")
             }
             try db.execute(sql: "UPDATE subscriptions SET status = ? WHERE id = ? AND user_id = ?",
                            arguments: [status.rawValue, subscriptionID, userID])
         }
+    }
+
+    /// One of the user's subscriptions; `notFound` for anyone else's.
+    public func subscription(userID: Int64, id: Int64) throws(PlatformError) -> StoredSubscription {
+        guard let s = try read({ db in
+            try Row.fetchOne(db, sql: "SELECT * FROM subscriptions WHERE id = ? AND user_id = ?", arguments: [id, userID]).map(Self.subscription)
+        }) else { throw PlatformError(.notFound, "subscription \(id) not found") }
+        return s
     }
 
     public func subscriptions(userID: Int64) throws(PlatformError) -> [StoredSubscription] {
@@ -149,12 +150,13 @@ extension PlatformDatabase {
         }
     }
 
-    static func validate(_ spec: StrategyVersionSpec) throws(PlatformError) {
+    /// Checks a version spec before anything is stored; the error names the field.
+    public static func validateSpec(_ spec: StrategyVersionSpec) throws(PlatformError) {
         guard !spec.symbols.isEmpty, spec.symbols.allSatisfy({ !$0.isEmpty && $0.count <= 32 }) else {
-            throw PlatformError(.invalidInput, "symbols must list 1 or more symbols of 1–32 characters")
+            throw PlatformError(.invalidInput, "symbols must list 1 or more symbols of 1–32 characters", field: "symbols")
         }
-        guard (2...10_000).contains(spec.lookback) else { throw PlatformError(.invalidInput, "lookback must be in 2…10000") }
-        guard !spec.source.isEmpty else { throw PlatformError(.invalidInput, "source is empty") }
+        guard (2...10_000).contains(spec.lookback) else { throw PlatformError(.invalidInput, "lookback must be in 2…10000", field: "lookback") }
+        guard !spec.source.isEmpty else { throw PlatformError(.invalidInput, "source is empty", field: "source") }
     }
 
     static func insertVersion(_ db: Database, strategyID: Int64, version: Int, spec: StrategyVersionSpec) throws -> StoredVersion {
@@ -180,6 +182,7 @@ extension PlatformDatabase {
         let terms = try SubscriptionTerms(capital: row["capital"], riskPerTrade: row["risk_per_trade"],
                                           leverage: row["leverage"], allowShort: row["allow_short"])
         return StoredSubscription(id: row["id"], userID: row["user_id"], strategyID: row["strategy_id"], terms: terms,
-                                  status: SubscriptionStatus(rawValue: row["status"]) ?? .paused)
+                                  status: SubscriptionStatus(rawValue: row["status"]) ?? .paused,
+                                  brokerCredentialID: row["broker_credential_id"], createdAt: row["created_at"])
     }
 }

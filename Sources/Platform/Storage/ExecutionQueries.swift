@@ -8,7 +8,7 @@ extension PlatformDatabase {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT v.* FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
-                WHERE s.deleted = 0
+                WHERE s.deleted = 0 AND s.kind = 'code'
                   AND v.version = (SELECT MAX(version) FROM strategy_versions WHERE strategy_id = s.id)
                   AND EXISTS (SELECT 1 FROM subscriptions WHERE strategy_id = s.id AND status = 'active')
                 ORDER BY v.id

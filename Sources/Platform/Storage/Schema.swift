@@ -139,6 +139,33 @@ enum Schema {
             // subscription alone, a close leaves the index untouched.
             try db.execute(sql: "DROP INDEX positions_subscription; CREATE INDEX positions_by_subscription ON positions(subscription_id)")
         }
+        m.registerMigration("v4-api-accounts") { db in
+            // Accounts that log in over the API, strategy metadata for listings and webhooks, and
+            // broker credentials sealed by the API layer (the database never sees them in clear).
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN email TEXT;
+                ALTER TABLE users ADD COLUMN password_hash TEXT;
+                CREATE UNIQUE INDEX users_email ON users(email) WHERE email IS NOT NULL;
+                ALTER TABLE strategies ADD COLUMN description TEXT NOT NULL DEFAULT '';
+                ALTER TABLE strategies ADD COLUMN kind TEXT NOT NULL DEFAULT 'code';
+                ALTER TABLE strategies ADD COLUMN webhook_token TEXT;
+                ALTER TABLE strategies ADD COLUMN max_lag_ms INTEGER NOT NULL DEFAULT 60000;
+                ALTER TABLE strategies ADD COLUMN updated_at INTEGER;
+                CREATE UNIQUE INDEX strategies_webhook ON strategies(webhook_token) WHERE webhook_token IS NOT NULL;
+                CREATE TABLE broker_credentials (
+                    id INTEGER PRIMARY KEY,
+                    public_id TEXT NOT NULL UNIQUE,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    broker TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    hint TEXT NOT NULL,
+                    sealed BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX broker_credentials_user ON broker_credentials(user_id);
+                """)
+        }
         return m
     }
 }

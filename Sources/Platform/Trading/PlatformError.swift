@@ -11,14 +11,21 @@ public struct PlatformError: Error, Sendable, Equatable, CustomStringConvertible
         case storage
         /// A lock backend is unreachable; no new execution is taken.
         case lockUnavailable = "lock-unavailable"
+        /// The request clashes with what is stored (a taken email, a second subscription).
+        case conflict
+        /// The row exists and is public, but only its owner may change it.
+        case forbidden
     }
 
     public var code: Code
     public var message: String
+    /// The input field at fault, for `invalidInput` and `conflict`.
+    public var field: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, field: String? = nil) {
         self.code = code
         self.message = message
+        self.field = field
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -10,12 +10,12 @@ public struct SubscriptionTerms: Sendable, Equatable, Codable {
     /// - Throws: `PlatformError.invalidInput` naming the field: capital > 0, 0 < riskPerTrade ≤ 1,
     ///   1 ≤ leverage ≤ 125.
     public init(capital: Double, riskPerTrade: Double, leverage: Double = 1, allowShort: Bool = true) throws(PlatformError) {
-        guard capital.isFinite, capital > 0 else { throw PlatformError(.invalidInput, "capital must be > 0, got \(capital)") }
+        guard capital.isFinite, capital > 0 else { throw PlatformError(.invalidInput, "capital must be > 0, got \(capital)", field: "capital") }
         guard riskPerTrade.isFinite, riskPerTrade > 0, riskPerTrade <= 1 else {
-            throw PlatformError(.invalidInput, "riskPerTrade must be in (0, 1], got \(riskPerTrade)")
+            throw PlatformError(.invalidInput, "riskPerTrade must be in (0, 1], got \(riskPerTrade)", field: "riskPerTrade")
         }
         guard leverage.isFinite, leverage >= 1, leverage <= 125 else {
-            throw PlatformError(.invalidInput, "leverage must be in [1, 125], got \(leverage)")
+            throw PlatformError(.invalidInput, "leverage must be in [1, 125], got \(leverage)", field: "leverage")
         }
         self.capital = capital
         self.riskPerTrade = riskPerTrade

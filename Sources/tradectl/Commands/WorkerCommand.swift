@@ -14,47 +14,14 @@ struct WorkerCommand: AsyncParsableCommand {
         'synthetic' (seeded GBM, --seed), 'store' (the candles table) or 'replay' (--candles CSV).
         """)
 
-    @Option(help: "The SQLite database file.") var db = ".tradectl/tradectl.sqlite"
-    @Option(help: "Redis URL for the lock (redis://host:port); without it the lock is in-process.") var redis: String?
-    @Option(help: "synthetic, store or replay.") var feed = "synthetic"
-    @Option(help: "Seed of the synthetic feed.") var seed: UInt64 = 1
-    @Option(help: "CSV file for --feed replay.") var candles: String?
-    @Option(help: "Symbol of the --candles file.") var symbol = "BTCUSDT"
-    @Option(help: "Timeframe of the --candles file.") var timeframe = "1m"
-    @Option(help: "Virtual milliseconds per wall millisecond.") var speed = 1.0
-    @Option(help: "Virtual start time, epoch ms (default: now).") var virtualStart: Int64?
-    @Option(help: "Wall time that maps to --virtual-start, epoch ms (default: now).") var wallStart: Int64?
-    @Option(help: "Stop once virtual time passes this, epoch ms.") var until: Int64?
-    @Option(help: "Grace delay after each close, ms of virtual time.") var graceMs: Int64 = 0
-    @Option(help: "This worker's name in execution rows.") var name = "worker-\(getpid())"
+    @OptionGroup var executor: ExecutorOptions
     @Flag(help: "Print the final tally as JSON.") var json = false
 
     func run() async throws {
-        let now = VirtualClock.wallNow()
-        let clock = VirtualClock(virtualStart: virtualStart ?? now, wallStart: wallStart ?? now, speed: speed)
         do {
-            let database = try PlatformDatabase(path: db)
-            let client = try redis.map { url throws(PlatformError) in try RedisClient(url: url) }
-            let lock: any ExecutionLock = client.map { RedisLock(client: $0) } ?? InProcessLock()
-            let registry: any StrategyRegistry = client.map { RedisRegistry(db: database, client: $0) } ?? LocalRegistry(db: database)
-            let host = try await StrategyHost()
-            let source: any CandleSource
-            switch feed {
-            case "synthetic": source = SyntheticFeed(seed: seed, clock: clock)
-            case "store": source = StoreSource(db: database)
-            case "replay":
-                guard let path = candles else { throw ValidationError("--feed replay needs --candles CSV") }
-                source = ReplayFeed(window: try CandleCSV.read(path: path, symbol: symbol, timeframe: timeframe), clock: clock)
-            default: throw ValidationError("unknown feed '\(feed)'; expected synthetic, store or replay")
-            }
-            var settings = Worker.Settings()
-            settings.grace = graceMs
-            settings.until = until
-            settings.name = name
-            let settingsCache: any SettingsCache = client.map { RedisSettings(db: database, client: $0) } ?? LocalSettings(db: database)
-            let worker = Worker(coordinator: Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name),
-                                registry: registry, source: source, clock: clock, settings: settings)
-            let t = try await worker.run()
+            let parts = try executor.makeParts(host: try await StrategyHost())
+            let t = try await parts.worker.run()
+            let name = executor.name
             let tally: [String: Any] = ["worker": name, "executed": t.executed, "skipped": t.skipped, "busy": t.busy,
                                         "seen_done": t.seenDone, "lock_errors": t.lockErrors]
             print(json ? Output.json(tally) : "\(name): executed \(t.executed), skipped \(t.skipped), busy \(t.busy), seen done \(t.seenDone), lock errors \(t.lockErrors)")

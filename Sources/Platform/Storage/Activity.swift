@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+
+/// One execution as its strategy's owner sees it.
+public struct ExecutionEntry: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var strategyVersionId: Int64
+    public var symbol: String
+    public var timeframe: String
+    public var candleTime: Int64
+    public var status: String
+    public var errorMessage: String?
+    public var stdout: String
+    public var stderr: String
+    public var worker: String?
+    public var strategyMicros: Int?
+    public var fanoutMicros: Int?
+    public var commitMicros: Int?
+}
+
+public struct SignalEntry: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var strategyId: Int64
+    public var executionId: Int64
+    public var candleTime: Int64
+    public var symbol: String
+    public var action: String
+    public var entryPrice: Double
+    public var stopLoss: Double?
+    public var takeProfit: Double?
+}
+
+/// A paper order; filled orders are the fills.
+public struct OrderEntry: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var subscriptionId: Int64
+    public var executionId: Int64
+    public var candleTime: Int64
+    public var symbol: String
+    public var side: String
+    public var qty: Double
+    public var price: Double
+    public var fee: Double
+    public var purpose: String
+    public var status: String
+    public var reason: String?
+}
+
+/// A position, open or closed.
+public struct PositionEntry: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var subscriptionId: Int64
+    public var symbol: String
+    public var side: String
+    public var qty: Double
+    public var entryPrice: Double
+    public var entryTime: Int64
+    public var status: String
+    public var exitPrice: Double?
+    public var exitTime: Int64?
+    public var pnl: Double?
+    public var returnPct: Double?
+    public var exitReason: String?
+}
+
+extension PlatformDatabase {
+    /// Executions of a strategy, newest first: its owner's only.
+    public func executions(ownerID: Int64, strategyID: Int64, limit: Int, offset: Int) throws(PlatformError) -> Page<ExecutionEntry> {
+        try read { db in
+            try Self.requireOwner(db, ownerID: ownerID, strategyID: strategyID)
+            let from = "FROM executions e JOIN strategy_versions v ON v.id = e.strategy_version_id WHERE v.strategy_id = ?"
+            return try Self.page(db, count: "SELECT COUNT(*) \(from)", rows: """
+                SELECT e.id, e.strategy_version_id, e.symbol, e.timeframe, e.candle_time, e.status, e.error_message, e.stdout, e.stderr,
+                       e.worker, e.strategy_us, e.fanout_us, e.commit_us \(from) ORDER BY e.candle_time DESC, e.id DESC
+                """, [strategyID], limit: limit, offset: offset) { r in
+                ExecutionEntry(id: r[0], strategyVersionId: r[1], symbol: r[2], timeframe: r[3], candleTime: r[4], status: r[5],
+                               errorMessage: r[6], stdout: r[7], stderr: r[8], worker: r[9], strategyMicros: r[10],
+                               fanoutMicros: r[11], commitMicros: r[12])
+            }
+        }
+    }
+
+    /// Signals of a strategy, newest first: for its owner and its subscribers.
+    public func signals(viewerID: Int64, strategyID: Int64, limit: Int, offset: Int) throws(PlatformError) -> Page<SignalEntry> {
+        try read { db in
+            guard let owner = try Int64.fetchOne(db, sql: "SELECT owner_id FROM strategies WHERE id = ?", arguments: [strategyID]) else {
+                throw PlatformError(.notFound, "strategy \(strategyID) not found")
+            }
+            if owner != viewerID, try Int64.fetchOne(db, sql: "SELECT id FROM subscriptions WHERE user_id = ? AND strategy_id = ? LIMIT 1",
+                                                     arguments: [viewerID, strategyID]) == nil {
+                throw PlatformError(.forbidden, "signals of strategy \(strategyID) are for its owner and subscribers")
+            }
+            let from = "FROM signals g JOIN executions e ON e.id = g.execution_id JOIN strategy_versions v ON v.id = e.strategy_version_id WHERE v.strategy_id = ?"
+            return try Self.page(db, count: "SELECT COUNT(*) \(from)", rows: """
+                SELECT g.id, v.strategy_id, g.execution_id, e.candle_time, g.symbol, g.action, g.entry_price, g.stop_loss, g.take_profit
+                \(from) ORDER BY g.id DESC
+                """, [strategyID], limit: limit, offset: offset, Self.signalEntry)
+        }
+    }
+
+    /// Orders of one of the user's subscriptions, newest first.
+    public func orders(userID: Int64, subscriptionID: Int64, limit: Int, offset: Int) throws(PlatformError) -> Page<OrderEntry> {
+        _ = try subscription(userID: userID, id: subscriptionID)
+        return try read { db in
+            try Self.page(db, count: "SELECT COUNT(*) FROM orders WHERE subscription_id = ? AND user_id = ?",
+                          rows: "SELECT \(Self.orderColumns) FROM orders WHERE subscription_id = ? AND user_id = ? ORDER BY id DESC",
+                          [subscriptionID, userID], limit: limit, offset: offset, Self.orderEntry)
+        }
+    }
+
+    /// Positions (open and closed) of one of the user's subscriptions, newest first.
+    public func positions(userID: Int64, subscriptionID: Int64, limit: Int, offset: Int) throws(PlatformError) -> Page<PositionEntry> {
+        _ = try subscription(userID: userID, id: subscriptionID)
+        return try read { db in
+            try Self.page(db, count: "SELECT COUNT(*) FROM positions WHERE subscription_id = ? AND user_id = ?", rows: """
+                SELECT id, subscription_id, symbol, side, qty, entry_price, entry_time, status, exit_price, exit_time, pnl, return_pct,
+                       exit_reason FROM positions WHERE subscription_id = ? AND user_id = ? ORDER BY id DESC
+                """, [subscriptionID, userID], limit: limit, offset: offset) { r in
+                PositionEntry(id: r[0], subscriptionId: r[1], symbol: r[2], side: r[3], qty: r[4], entryPrice: r[5], entryTime: r[6],
+                              status: r[7], exitPrice: r[8], exitTime: r[9], pnl: r[10], returnPct: r[11], exitReason: r[12])
+            }
+        }
+    }
+
+    /// The user's new activity since two cursors, oldest first: signals of the strategies the
+    /// user subscribes to (id > `afterSignal`) and the user's orders (id > `afterOrder`).
+    public func activity(userID: Int64, afterSignal: Int64, afterOrder: Int64,
+                         limit: Int = 500) throws(PlatformError) -> (signals: [SignalEntry], orders: [OrderEntry]) {
+        try read { db in
+            let signals = try Row.fetchAll(db, sql: """
+                SELECT g.id, v.strategy_id, g.execution_id, e.candle_time, g.symbol, g.action, g.entry_price, g.stop_loss, g.take_profit
+                FROM signals g JOIN executions e ON e.id = g.execution_id JOIN strategy_versions v ON v.id = e.strategy_version_id
+                WHERE g.id > ? AND v.strategy_id IN (SELECT strategy_id FROM subscriptions WHERE user_id = ? AND status != 'cancelled')
+                ORDER BY g.id LIMIT ?
+                """, arguments: [afterSignal, userID, limit]).map(Self.signalEntry)
+            let orders = try Row.fetchAll(db, sql: "SELECT \(Self.orderColumns) FROM orders WHERE id > ? AND user_id = ? ORDER BY id LIMIT ?",
+                                          arguments: [afterOrder, userID, limit]).map(Self.orderEntry)
+            return (signals, orders)
+        }
+    }
+
+    /// The newest signal and order ids: a stream starts after them.
+    public func activityCursors() throws(PlatformError) -> (signal: Int64, order: Int64) {
+        try read { db in
+            (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signals") ?? 0,
+             try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM orders") ?? 0)
+        }
+    }
+
+    static let orderColumns = "id, subscription_id, execution_id, candle_time, symbol, side, qty, price, fee, purpose, status, reason"
+
+    static func orderEntry(_ r: Row) -> OrderEntry {
+        OrderEntry(id: r[0], subscriptionId: r[1], executionId: r[2], candleTime: r[3], symbol: r[4], side: r[5], qty: r[6],
+                   price: r[7], fee: r[8], purpose: r[9], status: r[10], reason: r[11])
+    }
+
+    static func signalEntry(_ r: Row) -> SignalEntry {
+        SignalEntry(id: r[0], strategyId: r[1], executionId: r[2], candleTime: r[3], symbol: r[4], action: r[5], entryPrice: r[6],
+                    stopLoss: r[7], takeProfit: r[8])
+    }
+
+    static func page<T: Sendable>(_ db: Database, count: String, rows: String, _ args: StatementArguments, limit: Int, offset: Int,
+                                  _ map: (Row) throws -> T) throws -> Page<T> {
+        let total = try Int.fetchOne(db, sql: count, arguments: args) ?? 0
+        let items = try Row.fetchAll(db, sql: rows + " LIMIT ? OFFSET ?", arguments: args + [limit, offset]).map(map)
+        return Page(items: items, total: total, limit: limit, offset: offset)
+    }
+}

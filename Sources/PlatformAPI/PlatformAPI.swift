@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import Logging
+import Platform
+import StrategyRuntime
+
+/// Limits and knobs of the HTTP API.
+public struct APIOptions: Sendable {
+    /// Largest strategy source accepted, in bytes (413 above).
+    public var maxSourceBytes = 256 * 1024
+    /// Requests per minute per client address on /auth/register and /auth/login.
+    public var authRequestsPerMinute = 30
+    /// bcrypt's cost factor for password hashes.
+    public var bcryptCost: UInt8 = 10
+    /// How often an event stream looks for new activity.
+    public var streamPoll: Duration = .milliseconds(250)
+
+    public init() {}
+}
+
+/// Checks uploaded code before it is stored: by loading it where it would run.
+public protocol StrategyValidator: Sendable {
+    /// - Throws: `StrategyError` (code `load`, `timeout`, `sandbox`, …) naming what is wrong.
+    func validate(_ code: String, author: Int64) async throws(StrategyError)
+}
+
+/// Loads the code at isolation `process`, in the author's own sandboxed worker.
+public struct ProcessValidator: StrategyValidator {
+    let host: StrategyHost
+
+    public init(host: StrategyHost) {
+        self.host = host
+    }
+
+    public func validate(_ code: String, author: Int64) async throws(StrategyError) {
+        var source = StrategySource(id: "upload-\(author)", code: code, origin: "<upload>")
+        source.author = "user:\(author)"
+        _ = try await host.load(source, isolation: .process)
+    }
+}
+
+/// The HTTP API over the Platform: the seed's endpoints on the seed's paths, plus listings,
+/// broker credentials, an event stream, webhooks and operations endpoints. Every route is in
+/// `endpoints`, which also writes `/openapi.json`.
+public final class PlatformAPI: Sendable {
+    let db: PlatformDatabase
+    let tokens: TokenIssuer
+    let vault: Vault
+    let validator: any StrategyValidator
+    /// Fans webhook signals out; nil disables webhooks (503).
+    let coordinator: Coordinator?
+    /// Told when subscriptions change, so workers pick up strategies that gained or lost subscribers.
+    let registry: (any StrategyRegistry)?
+    let options: APIOptions
+    let authLimiter: RateLimiter
+    let started = ContinuousClock.now
+    /// A hash checked when a login names an unknown email, so both cost the same.
+    let dummyHash: String
+
+    public init(db: PlatformDatabase, secrets: APISecrets, validator: any StrategyValidator, coordinator: Coordinator?,
+                registry: (any StrategyRegistry)? = nil, options: APIOptions = APIOptions()) async {
+        self.registry = registry
+        self.db = db
+        self.tokens = await TokenIssuer(secret: secrets.jwtSecret)
+        self.vault = Vault(key: secrets.masterKey)
+        self.validator = validator
+        self.coordinator = coordinator
+        self.options = options
+        self.authLimiter = RateLimiter(limit: options.authRequestsPerMinute)
+        self.dummyHash = await Self.offloaded { [cost = options.bcryptCost] in Bcrypt.hash("not a password", cost: cost) }
+    }
+
+    /// Every route of the API.
+    var endpoints: [Endpoint] {
+        authEndpoints + strategyEndpoints + subscriptionEndpoints + credentialEndpoints + activityEndpoints + opsEndpoints
+    }
+
+    public func router() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        for e in endpoints {
+            router.on(RouterPath(e.routerPath), method: e.method, use: e.handler)
+        }
+        return router
+    }
+
+    /// The router wrapped so that every error, unmatched routes included, is problem+json.
+    public func responder() -> some HTTPResponder<APIContext> {
+        ProblemResponder(wrapped: router().buildResponder())
+    }
+
+    /// The application serving the API on `host:port`.
+    public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(responder: responder(), configuration: .init(address: .hostname(host, port: port), serverName: "tradectl"),
+                    logger: logger)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import Platform
+import StrategyRuntime
+
+extension PlatformAPI {
+    /// Takes an alert for a webhook strategy and fans it out like a candle signal: one execution
+    /// keyed by (version, symbol, timeframe, alert time), so a repeated alert is taken once.
+    func webhook(_ req: Request, _ ctx: APIContext) async throws -> Response {
+        guard let token = ctx.parameters.get("token"), token.count <= 128, let strategy = try db.webhookStrategy(token: token) else {
+            throw Problem(.notFound, "no webhook strategy has this token")
+        }
+        let body = try await Input.body(WebhookBody.self, req, ctx)
+        let action: Signal.Action
+        switch body.action.lowercased() {
+        case "buy", "long": action = .buy
+        case "sell", "short": action = .sell
+        case "close", "exit", "flat": action = .close
+        default: throw invalid("action", "action must be buy, sell or close (or long, short, exit, flat)")
+        }
+        let symbol = body.symbol.uppercased()
+        guard strategy.version.spec.symbols.contains(symbol) else {
+            throw invalid("symbol", "this strategy trades \(strategy.version.spec.symbols.joined(separator: ", ")), not \(symbol)")
+        }
+        guard body.price.isFinite, body.price > 0 else { throw invalid("price", "price must be a positive number") }
+        for (name, value) in [("stopLoss", body.stopLoss), ("takeProfit", body.takeProfit)] {
+            if let v = value, !(v.isFinite && v > 0) { throw invalid(name, "\(name) must be a positive number") }
+        }
+        if action == .buy, let s = body.stopLoss, s >= body.price { throw invalid("stopLoss", "a buy's stopLoss must be below the price") }
+        if action == .sell, let s = body.stopLoss, s <= body.price { throw invalid("stopLoss", "a sell's stopLoss must be above the price") }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let time = try body.time.map(Self.alertTime) ?? now
+        guard now - time <= strategy.maxLagMillis else {
+            throw Problem(.unprocessableContent, "stale alert: sent \((now - time) / 1000) s ago, max lag is \(strategy.maxLagMillis / 1000) s",
+                          field: "time", code: "stale-signal")
+        }
+        guard time - now <= 60_000 else { throw invalid("time", "time is more than 60 s in the future") }
+        guard let coordinator else { throw Problem(.serviceUnavailable, "webhooks need the executor (tradectl serve)") }
+        let signal = Signal(action: action, entryPrice: body.price, stopLoss: action == .close ? nil : body.stopLoss,
+                            takeProfit: action == .close ? nil : body.takeProfit, symbol: symbol)
+        let bar = CandleWindow(symbol: symbol, timeframe: strategy.version.spec.timeframe.rawValue, times: [time], open: [body.price],
+                               high: [body.price], low: [body.price], close: [body.price], volume: [0])
+        let report = try await coordinator.commit(signals: [signal], version: strategy.version, window: bar)
+        let accepted = if case .committed = report.outcome { true } else { false }
+        return try JSONBody.response(WebhookView(strategyId: strategy.id, executionId: report.executionID, accepted: accepted,
+                                                 ordersFilled: report.ordersFilled, ordersSkipped: report.ordersSkipped), status: .accepted)
+    }
+
+    /// Epoch seconds or milliseconds, or an ISO 8601 string, as epoch milliseconds.
+    static func alertTime(_ value: JSONValue) throws -> Int64 {
+        switch value {
+        case .number(let n) where n.isFinite && n > 0 && n < 1e14:
+            return n < 1e11 ? Int64(n * 1000) : Int64(n)
+        case .string(let s):
+            if let n = Double(s) { return try alertTime(.number(n)) }
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let d = f.date(from: s) ?? ISO8601DateFormatter().date(from: s) { return Int64(d.timeIntervalSince1970 * 1000) }
+        default: break
+        }
+        throw Problem(.unprocessableContent, "time must be epoch seconds or milliseconds, or ISO 8601", field: "time", code: "invalid-input")
+    }
+
+    func invalid(_ field: String, _ detail: String) -> Problem {
+        Problem(.unprocessableContent, detail, field: field, code: "invalid-input")
+    }
+}
