@@ -82,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlatformAPITests",
-            dependencies: ["PlatformAPI", "Platform", "TestSupport",
+            dependencies: ["PlatformAPI", "Platform", "TestSupport", "tradectl",
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
