@@ -58,7 +58,7 @@ extension PlatformDatabase {
             let total = "COALESCE(lock_us,0) + COALESCE(data_us,0) + COALESCE(strategy_us,0) + COALESCE(fanout_us,0) + COALESCE(commit_us,0)"
             let cases = boundsMicros.map { "COALESCE(SUM(t <= \($0)), 0)" }.joined(separator: ", ")
             let row = try Row.fetchOne(db, sql: """
-                SELECT \(cases.isEmpty ? "" : cases + ","), COUNT(*), COALESCE(SUM(t), 0)
+                SELECT \(cases.isEmpty ? "" : cases + ",") COUNT(*), COALESCE(SUM(t), 0)
                 FROM (SELECT \(total) AS t FROM executions WHERE status != 'skipped')
                 """)
             let n = boundsMicros.count
