@@ -1,7 +1,7 @@
-# Quick start: `make demo` runs the main job, `make test` runs every test. Both install what is missing first.
+# Quick start: `make serve` runs the main job, `make test` runs every test. Both install what is missing first.
 SWIFT ?= swift
 
-.PHONY: setup build demo test bench bench-micro clean
+.PHONY: setup build serve demo test api-fuzz bench bench-api bench-micro clean
 
 setup:
 	@bash scripts/setup.sh
@@ -9,17 +9,28 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product tradectl
 
+serve: build
+	.build/release/tradectl serve --db .tradectl/tradectl.sqlite --port $${PORT:-8080}
+
 demo: build
 	.build/release/tradectl demo
 
 test: setup
 	$(SWIFT) test
+	bash scripts/api-fuzz.sh
 	/usr/bin/python3.11 -m pytest -q python/tests
+
+api-fuzz: setup
+	$(SWIFT) build --product tradectl
+	bash scripts/api-fuzz.sh
 
 bench: build
 	.build/release/tradectl bench runtime
 	.build/release/tradectl bench memory
 	.build/release/tradectl bench fanout
+
+bench-api: build
+	bash scripts/bench-api.sh
 
 bench-micro: setup
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
