@@ -13,6 +13,8 @@ public struct APIOptions: Sendable {
     public var authRequestsPerMinute = 30
     /// bcrypt's cost factor for password hashes.
     public var bcryptCost: UInt8 = 10
+    /// How long a page of the public strategy listing may be served from memory.
+    public var listingCacheTTL: Duration = .seconds(1)
     /// How often an event stream looks for new activity.
     public var streamPoll: Duration = .milliseconds(250)
 
@@ -55,6 +57,7 @@ public final class PlatformAPI: Sendable {
     let options: APIOptions
     let authLimiter: RateLimiter
     let started = ContinuousClock.now
+    let listings: ListingCache
     /// A hash checked when a login names an unknown email, so both cost the same.
     let dummyHash: String
 
@@ -68,6 +71,7 @@ public final class PlatformAPI: Sendable {
         self.coordinator = coordinator
         self.options = options
         self.authLimiter = RateLimiter(limit: options.authRequestsPerMinute)
+        self.listings = ListingCache(ttl: options.listingCacheTTL)
         self.dummyHash = await Self.offloaded { [cost = options.bcryptCost] in Bcrypt.hash("not a password", cost: cost) }
     }
 

@@ -88,3 +88,26 @@ struct StrategyRouteTests {
         }
     }
 }
+
+@Suite("API: listing cache")
+struct ListingCacheTests {
+    @Test("the cached public listing changes as soon as a strategy or subscription changes through the API")
+    func invalidation() async throws {
+        var options = APIOptions()
+        options.bcryptCost = 4
+        options.listingCacheTTL = .seconds(3600)  // only invalidation can refresh it in this test
+        let h = try await APIHarness(options: options)
+        try await h.run { c in
+            let (_, owner) = try await c.register("owner@example.com")
+            #expect(try await c.call(.get, PlatformAPI.strategies)["total"] as? Int == 0)
+            let id = try await c.upload(owner, name: "first")
+            #expect(try await c.call(.get, PlatformAPI.strategies)["total"] as? Int == 1)
+            _ = try await c.subscribe(owner, strategy: id)
+            #expect(try await c.call(.get, PlatformAPI.strategies).items.first?["activeSubscribers"] as? Int == 1)
+            _ = try await c.call(.put, "\(PlatformAPI.strategies)/\(id)", token: owner, json: ["name": "renamed"])
+            #expect(try await c.call(.get, PlatformAPI.strategies).items.first?["name"] as? String == "renamed")
+            _ = try await c.call(.delete, "\(PlatformAPI.strategies)/\(id)", token: owner)
+            #expect(try await c.call(.get, PlatformAPI.strategies)["total"] as? Int == 0)
+        }
+    }
+}

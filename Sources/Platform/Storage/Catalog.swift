@@ -115,7 +115,8 @@ extension PlatformDatabase {
         try read { db in
             let (clause, args): (String, StatementArguments) = ownerID.map { ("s.deleted = 0 AND s.owner_id = ?", [$0]) } ?? ("s.deleted = 0", [])
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM strategies s WHERE \(clause)", arguments: args) ?? 0
-            return Page(items: try Self.summaries(db, where: clause, args, limit: limit, offset: offset), total: total, limit: limit, offset: offset)
+            return Page(items: try Self.summaries(db, where: clause, args, limit: limit, offset: offset, withSource: false),
+                        total: total, limit: limit, offset: offset)
         }
     }
 
@@ -155,12 +156,16 @@ extension PlatformDatabase {
         guard description.count <= 2_000 else { throw PlatformError(.invalidInput, "description must be at most 2000 characters", field: "description") }
     }
 
-    private static func summaries(_ db: Database, where clause: String, _ args: StatementArguments, limit: Int, offset: Int) throws -> [StrategySummary] {
+    /// - Parameter withSource: false leaves the version's source empty (listings never show it,
+    ///   and it is the largest column).
+    private static func summaries(_ db: Database, where clause: String, _ args: StatementArguments, limit: Int, offset: Int,
+                                  withSource: Bool = true) throws -> [StrategySummary] {
         try Row.fetchAll(db, sql: """
             SELECT s.id AS sid, s.owner_id, s.name, s.description, s.kind, s.deleted, s.created_at AS screated,
                    COALESCE(s.updated_at, s.created_at) AS supdated, s.max_lag_ms,
                    (SELECT COUNT(*) FROM subscriptions WHERE strategy_id = s.id AND status = 'active') AS active_subscribers,
-                   v.*
+                   v.id, v.strategy_id, v.version, \(withSource ? "v.source" : "'' AS source"), v.params, v.symbols, v.timeframe,
+                   v.lookback, v.isolation
             FROM strategies s
             JOIN strategy_versions v ON v.strategy_id = s.id
                  AND v.version = (SELECT MAX(version) FROM strategy_versions WHERE strategy_id = s.id)

@@ -11,7 +11,10 @@ extension PlatformAPI {
             Endpoint(.get, Self.strategies, "Public listing of live strategies, newest first", tag: "strategies", auth: false,
                      query: ["limit", "offset"], responses: [200: "StrategyPage", 422: "Problem"]) { req, _ in
                 let (limit, offset) = try Input.paging(req)
-                return try JSONBody.response(PageView(try self.db.strategyPage(limit: limit, offset: offset)) { StrategyView($0) })
+                let body = try self.listings.body("\(limit):\(offset)") {
+                    try JSONBody.bytes(PageView(try self.db.strategyPage(limit: limit, offset: offset)) { StrategyView($0) })
+                }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
             },
             Endpoint(.get, Self.strategies + "/{id}", "One strategy; its owner also sees the source, versions and webhook token",
                      tag: "strategies", auth: false, responses: [200: "Strategy", 404: "Problem"]) { req, ctx in
@@ -38,6 +41,7 @@ extension PlatformAPI {
                 let token = kind == .webhook ? Self.randomToken(bytes: 24) : nil
                 let created = try self.db.createStrategy(ownerID: user, NewStrategy(name: name, description: body.description ?? "", kind: kind,
                                                                                    spec: spec, webhookToken: token, maxLagMillis: lag ?? 60_000))
+                self.listings.invalidate()
                 return try JSONBody.response(StrategyView(created, owner: true, webhookToken: token), status: .created)
             },
             Endpoint(.put, Self.strategies + "/{id}", "Update a strategy (owner); a changed spec makes a new version",
@@ -54,12 +58,14 @@ extension PlatformAPI {
                     if current.kind == .code, body.python != nil { try await self.validator.validate(spec.source, author: user) }
                 }
                 let updated = try self.db.updateStrategy(ownerID: user, strategyID: id, name: body.name, description: body.description, spec: spec)
+                self.listings.invalidate()
                 return try JSONBody.response(StrategyView(updated, owner: true, webhookToken: try self.db.webhookToken(ownerID: user, strategyID: id)))
             },
             Endpoint(.delete, Self.strategies + "/{id}", "Soft-delete a strategy (owner); history is kept", tag: "strategies", auth: true,
                      responses: [204: nil, 401: "Problem", 403: "Problem", 404: "Problem"]) { req, ctx in
                 let user = try await self.tokens.user(req)
                 try self.db.deleteStrategy(ownerID: user, strategyID: try Input.id(ctx, "id"))
+                self.listings.invalidate()
                 return Response(status: .noContent)
             },
         ]

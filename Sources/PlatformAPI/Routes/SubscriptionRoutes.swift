@@ -16,6 +16,7 @@ extension PlatformAPI {
                                                   allowShort: body.allowShort ?? true)
                 let id = try self.db.subscribe(userID: user, strategyID: strategy, terms: terms, brokerCredentialID: body.brokerCredentialId)
                 await self.registry?.invalidate()
+                self.listings.invalidate()
                 return try JSONBody.response(SubscriptionView(try self.db.subscription(userID: user, id: id)), status: .created)
             },
             Endpoint(.get, Self.subscriptions, "Your subscriptions", tag: "subscriptions", auth: true,
@@ -67,6 +68,7 @@ extension PlatformAPI {
             let id = try Input.id(ctx, "id")
             try self.db.setStatus(userID: user, subscriptionID: id, to: status)
             await self.registry?.invalidate()
+            self.listings.invalidate()
             return try JSONBody.response(SubscriptionView(try self.db.subscription(userID: user, id: id)))
         }
     }

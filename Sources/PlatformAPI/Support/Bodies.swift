@@ -130,5 +130,8 @@ enum JSONValue: Codable, Equatable, Sendable {
 
     var jsonText: String { String(decoding: (try? JSONBody.encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self) }
 
-    static func parse(_ text: String) -> JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null }
+    static func parse(_ text: String) -> JSONValue {
+        if text == "{}" { return .object([:]) }
+        return (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
+    }
 }
