@@ -31,6 +31,7 @@ bench: build
 
 bench-api: build
 	bash scripts/bench-api.sh
+	LISTING_CACHE_MS=0 bash scripts/bench-api.sh
 
 bench-micro: setup
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark

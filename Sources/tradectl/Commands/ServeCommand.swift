@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Directory of the key files (default: the database's directory).") var keys: String?
     @Option(help: "Requests per minute per client on /auth endpoints.") var authRateLimit = 30
     @Option(help: "bcrypt cost for password hashes.") var bcryptCost: UInt8 = 10
+    @Option(help: "How long a page of the public strategy listing is served from memory, ms (0: never).") var listingCacheMs = 1000
     @Flag(help: "Serve the API only, without the scheduler and executor.") var noExecutor = false
 
     func run() async throws {
@@ -39,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
             var options = APIOptions()
             options.authRequestsPerMinute = authRateLimit
             options.bcryptCost = bcryptCost
+            options.listingCacheTTL = .milliseconds(listingCacheMs)
             let api = await PlatformAPI(db: parts.database, secrets: secrets, validator: ProcessValidator(host: runtime),
                                         coordinator: parts.coordinator, registry: parts.registry, options: options)
             let app = api.application(host: host, port: port, logger: logger)
