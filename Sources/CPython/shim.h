@@ -14,6 +14,11 @@
 #include <errno.h>
 #include <unistd.h>
 #include <linux/landlock.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/audit.h>
+#include <sys/socket.h>
+#include <stddef.h>
 #ifndef O_PATH
 #define O_PATH 010000000  /* Linux; fcntl.h hides it without _GNU_SOURCE, which must not be set before Python.h */
 #endif
@@ -117,6 +122,46 @@ static inline int tc_limit_address_space(unsigned long long bytes) {
 static inline int tc_limit_processes(unsigned long long n) {
     struct rlimit r = { .rlim_cur = n, .rlim_max = n };
     return setrlimit(RLIMIT_NPROC, &r);
+}
+
+/// seccomp: from now on socket(2) fails with EPERM in every thread of this process (TSYNC) and
+/// its children: the fallback where no network namespace can be made. Returns 0, or -errno.
+static inline int tc_seccomp_deny_sockets(void) {
+#if defined(__x86_64__)
+    const unsigned int arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+    const unsigned int arch = AUDIT_ARCH_AARCH64;
+#else
+    return -ENOSYS;
+#endif
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),         /* another ABI: no */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 2, 0),      /* x32 numbers: refused */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+    };
+    struct sock_fprog prog = { .len = (unsigned short)(sizeof(filter) / sizeof(filter[0])), .filter = filter };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) return -errno;
+    return 0;
+}
+
+/// Tries socket(AF_INET, SOCK_STREAM): 0 when it opened (and was closed), else errno.
+static inline int tc_try_socket(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return errno;
+    close(fd);
+    return 0;
+}
+
+/// RLIMIT_CPU: SIGXCPU (which ends the process) after `seconds` of CPU, SIGKILL 5 s later.
+static inline int tc_limit_cpu(unsigned long long seconds) {
+    struct rlimit r = { .rlim_cur = seconds, .rlim_max = seconds + 5 };
+    return setrlimit(RLIMIT_CPU, &r);
 }
 
 static inline int tc_unblock_signal(int sig) {

@@ -58,8 +58,10 @@ public final class StrategyHost: Sendable {
             let key = source.author.map { "author:\($0)" } ?? "strategy:\(source.id)@\(source.version)#\(PythonProcess.nextSubID())"
             let worker = workers.withLock { w -> ProcessWorker in
                 if let existing = w[key] { return existing }
-                let fresh = ProcessWorker(executable: exe, recycleAfter: configuration.workerRecycleCalls,
-                                          rssLimit: configuration.workerRSSLimit)
+                let fresh = ProcessWorker(executable: exe,
+                                          arguments: ["sandbox-worker", "--network-guard", configuration.workerNetworkGuard.rawValue,
+                                                      "--cpu-seconds", String(configuration.workerCPUSeconds)],
+                                          recycleAfter: configuration.workerRecycleCalls, rssLimit: configuration.workerRSSLimit)
                 w[key] = fresh
                 return fresh
             }

@@ -138,6 +138,24 @@ extension ProcessIsolationTests {
         #expect(lines.contains("/usr/lib/python3.11/os.py ok"), "\(lines)")
         #expect(lines.contains("\(CLI.root)/Package.swift errno \(EACCES)"), "\(lines)")
         if getuid() == 0 { #expect(lines.first == "uid 65534", "a worker started by root runs as nobody: \(lines)") }
+        // The probe runs on the interpreter thread: that thread is in the worker's own network
+        // namespace (not only the thread that made it).
+        let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        let netns = try #require(lines.first { $0.hasPrefix("netns ") })
+        #expect(lines.contains("network: network namespace"), "\(lines)")
+        #expect(netns != "netns \(own)", "the interpreter thread shares the host's network namespace: \(lines)")
+    }
+
+    /// The fallback for kernels without network namespaces: seccomp makes socket(2) fail with
+    /// EPERM on every thread, the interpreter's included.
+    @Test func theSeccompFallbackDeniesSockets() throws {
+        let r = try CLI.run(["sandbox-worker", "--network-guard", "seccomp", "--probe", "/usr/lib/python3.11/os.py"])
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("network: seccomp denies socket(2)"), "\(lines)")
+        #expect(lines.contains("socket errno \(EPERM)"), "\(lines)")
+        #expect(lines.contains("/usr/lib/python3.11/os.py ok"), "\(lines)")
+        let auto = try CLI.run(["sandbox-worker", "--probe", "/usr/lib/python3.11/os.py"])
+        #expect(auto.stdout.contains("socket ok"), "inside the namespace socket(2) opens, and reaches nothing: \(auto.stdout)")
     }
 }
 

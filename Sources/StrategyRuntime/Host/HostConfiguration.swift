@@ -28,6 +28,12 @@ public struct HostConfiguration: Sendable {
     /// A `process` worker is replaced after this many calls, or once its RSS passes `workerRSSLimit`.
     public var workerRecycleCalls = 10_000
     public var workerRSSLimit = 2 << 30
+    /// How a worker is kept off the network: a network namespace, else seccomp (`auto`), or
+    /// seccomp alone. A worker that can apply neither refuses to start.
+    public var workerNetworkGuard = NetworkGuard.auto
+    /// RLIMIT_CPU of a worker: CPU seconds over its whole life before the kernel ends it (it is
+    /// then restarted like a crashed one). Recycling after `workerRecycleCalls` usually comes first.
+    public var workerCPUSeconds = 3_600
 
     public init(pythonPaths: [String]) {
         self.pythonPaths = pythonPaths
@@ -70,6 +76,14 @@ public struct HostConfiguration: Sendable {
         }
         return nil
     }
+}
+
+/// How a `process` worker is kept off the network.
+public enum NetworkGuard: String, Sendable, CaseIterable {
+    /// A new network namespace; where the kernel refuses one, seccomp.
+    case auto
+    /// seccomp only: socket(2) fails with EPERM.
+    case seccomp
 }
 
 /// Which protections are active in this process, probed at start-up.

@@ -11,6 +11,8 @@ import Synchronization
 /// `@unchecked Sendable`: all mutable state is touched only on `queue`.
 final class ProcessWorker: @unchecked Sendable {
     let executable: String
+    /// `sandbox-worker` and its options.
+    let arguments: [String]
     /// Recycle the worker after this many calls, or once its RSS passes `rssLimit` bytes.
     let recycleAfter: Int
     let rssLimit: Int
@@ -27,7 +29,8 @@ final class ProcessWorker: @unchecked Sendable {
     private var remoteHandles: [UInt32: UInt32] = [:]
     private var nextHandle: UInt32 = 1
 
-    init(executable: String, recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30) {
+    init(executable: String, arguments: [String] = ["sandbox-worker"], recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30) {
+        self.arguments = arguments
         self.executable = executable
         self.recycleAfter = recycleAfter
         self.rssLimit = rssLimit
@@ -189,7 +192,7 @@ final class ProcessWorker: @unchecked Sendable {
         if process != nil { restart() }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["sandbox-worker"]
+        p.arguments = arguments
         // An empty environment: no secrets are inherited. TRADECTL_HOME only locates python/.
         var env: [String: String] = [:]
         if let home = HostConfiguration.projectRoot { env["TRADECTL_HOME"] = home }

@@ -5,8 +5,11 @@ import Foundation
 /// strategies in its own embedded runtime at `shared`. Started by `tradectl sandbox-worker`.
 public enum WorkerServer {
     /// Serves until stdin closes. Never returns normally.
-    public static func serve() async -> Never {
-        let notes = ProcessHardening.apply()
+    public static func serve(network: NetworkGuard = .auto, cpuSeconds: Int = 3_600) async -> Never {
+        guard let notes = ProcessHardening.apply(network: network) else {
+            log("tradectl sandbox-worker: no network guard could be applied; refusing to run strategies")
+            exit(4)
+        }
         log("tradectl sandbox-worker: \(notes.joined(separator: "; "))")
         let host: StrategyHost
         do {
@@ -15,7 +18,7 @@ public enum WorkerServer {
             exit(3)
         }
         // numpy and pandas are loaded: from here on the worker reads only library files.
-        let after = ProcessHardening.confine(readRoots: host.configuration.pythonPaths)
+        let after = await ProcessHardening.confine(host, cpuSeconds: cpuSeconds)
         log("tradectl sandbox-worker: \(after.joined(separator: "; "))")
         var strategies: [UInt32: Strategy] = [:]
         var next: UInt32 = 1
@@ -53,18 +56,25 @@ public enum WorkerServer {
 
     /// Applies the same confinement as `serve`, then tries to open each path for reading with
     /// open(2) directly (no audit hook involved): "path ok" or "path errno N". For tests and operators.
-    public static func probe(_ paths: [String]) async -> [String] {
-        _ = ProcessHardening.apply()
+    public static func probe(_ paths: [String], network: NetworkGuard = .auto) async -> [String] {
+        guard let notes = ProcessHardening.apply(network: network) else { return ["no network guard"] }
         guard let host = try? await StrategyHost() else { return ["host failed to start"] }
-        _ = ProcessHardening.confine(readRoots: host.configuration.pythonPaths)
-        return ["uid \(getuid())"] + paths.map { path in
-            let fd = open(path, O_RDONLY)
-            if fd >= 0 {
-                close(fd)
-                return "\(path) ok"
-            }
-            return "\(path) errno \(errno)"
+        _ = await ProcessHardening.confine(host, cpuSeconds: 3_600)
+        // Checked on the interpreter thread, where strategy code runs.
+        let checks: [String]? = try? await host.main.call { _, once in
+            let socketResult = tc_try_socket()
+            let netns = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net")) ?? "?"
+            once.resume(.success(["uid \(getuid())", "network: \(notes.last ?? "")", "netns \(netns)",
+                                  socketResult == 0 ? "socket ok" : "socket errno \(socketResult)"] + paths.map { path in
+                let fd = open(path, O_RDONLY)
+                if fd >= 0 {
+                    close(fd)
+                    return "\(path) ok"
+                }
+                return "\(path) errno \(errno)"
+            }))
         }
+        return checks ?? ["interpreter thread failed"]
     }
 
     /// Writes a line to stderr, ignoring failures (FileHandle.write would trap, e.g. on EFBIG).
@@ -103,24 +113,53 @@ public enum WorkerServer {
 
 /// Best-effort kernel limits a worker puts on itself before it loads any strategy.
 enum ProcessHardening {
-    /// Applies what this kernel allows; returns what is active, for the log.
-    static func apply() -> [String] {
+    /// Applies what this kernel allows; returns what is active, for the log, or nil when the
+    /// network could not be closed (the worker must then not run strategies).
+    static func apply(network: NetworkGuard) -> [String]? {
         var notes: [String] = []
         // No files larger than 0 bytes: a write past the sandbox fails with EFBIG (SIGXFSZ ignored).
         signal(SIGXFSZ, SIG_IGN)
         var fsize = rlimit(rlim_cur: 0, rlim_max: 0)
         notes.append(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &fsize) == 0 ? "RLIMIT_FSIZE 0" : "RLIMIT_FSIZE unavailable")
-        // A new network namespace has only a down loopback: no sockets reach anything.
-        notes.append(tc_unshare_net() == 0 ? "network namespace" : "no network namespace (errno \(errno))")
+        // A new network namespace has only a down loopback: no sockets reach anything. Where the
+        // kernel refuses one (or seccomp is asked for), seccomp makes socket(2) fail instead.
+        // A namespace belongs to the thread that made it, so the worker re-executes itself from
+        // that thread: the new process, and every thread it starts, is in the namespace.
+        if network == .auto {
+            if ProcessInfo.processInfo.environment["TRADECTL_WORKER_NETNS"] == "1" {
+                notes.append("network namespace")
+                return notes
+            }
+            if tc_unshare_net() == 0 {
+                setenv("TRADECTL_WORKER_NETNS", "1", 1)
+                execv("/proc/self/exe", CommandLine.unsafeArgv)  // returns only on failure: seccomp below
+            }
+        }
+        let namespaceErrno = network == .auto ? errno : 0
+        let rc = tc_seccomp_deny_sockets()
+        guard rc == 0 else { return nil }
+        notes.append(network == .auto ? "seccomp denies socket(2) (no network namespace: errno \(namespaceErrno))" : "seccomp denies socket(2)")
         return notes
     }
 
-    /// After start-up: an address-space cap and Landlock, reads only under the system library
-    /// directories and `readRoots` (the project's python/ and site-packages — never the database).
-    static func confine(readRoots: [String]) -> [String] {
+    /// After start-up: address-space and CPU caps and Landlock, reads only under the system
+    /// library directories and the host's python paths (the project's python/ and site-packages —
+    /// never the database). Landlock binds the thread that applies it and the threads it starts
+    /// later, so it is applied on the interpreter thread, where strategy code runs, and on this one.
+    static func confine(_ host: StrategyHost, cpuSeconds: Int) async -> [String] {
+        let roots = ["/usr", "/lib", "/lib64", "/dev/null", "/dev/urandom"] + host.configuration.pythonPaths
+        let onInterpreter: Int32 = (try? await host.main.call { _, once in
+            once.resume(.success(withCStrings(roots) { tc_landlock_read_only($0, Int32(roots.count)) }))
+        }) ?? -1
+        var notes = confine(roots: roots, cpuSeconds: cpuSeconds)
+        notes.insert(onInterpreter > 0 ? "Landlock on the interpreter thread" : "no Landlock on the interpreter thread (\(onInterpreter))", at: 0)
+        return notes
+    }
+
+    private static func confine(roots: [String], cpuSeconds: Int) -> [String] {
         var notes: [String] = []
         notes.append(tc_limit_address_space(8 << 30) == 0 ? "RLIMIT_AS 8 GiB" : "RLIMIT_AS unavailable")
-        let roots = ["/usr", "/lib", "/lib64", "/dev/null", "/dev/urandom"] + readRoots
+        notes.append(tc_limit_cpu(UInt64(max(1, cpuSeconds))) == 0 ? "RLIMIT_CPU \(cpuSeconds) s" : "RLIMIT_CPU unavailable")
         let abi = withCStrings(roots) { tc_landlock_read_only($0, Int32(roots.count)) }
         notes.append(abi > 0 ? "Landlock ABI \(abi): read-only under \(roots.joined(separator: ", "))" : "no Landlock (errno \(-abi))")
         // Started as root: become `nobody`, which cannot signal or trace the host, and cap its

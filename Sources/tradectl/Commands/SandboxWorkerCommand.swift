@@ -9,12 +9,15 @@ struct SandboxWorkerCommand: AsyncParsableCommand {
 
     @Option(help: "Apply the confinement, then report whether each path opens for reading, and exit.")
     var probe: [String] = []
+    @Option(help: "auto (network namespace, else seccomp) or seccomp.") var networkGuard = "auto"
+    @Option(help: "RLIMIT_CPU: CPU seconds over the worker's life.") var cpuSeconds = 3_600
 
     func run() async throws {
+        guard let network = NetworkGuard(rawValue: networkGuard) else { throw ValidationError("--network-guard: auto or seccomp") }
         if !probe.isEmpty {
-            for line in await WorkerServer.probe(probe) { print(line) }
+            for line in await WorkerServer.probe(probe, network: network) { print(line) }
             Output.exit(code: 0)
         }
-        await WorkerServer.serve()
+        await WorkerServer.serve(network: network, cpuSeconds: cpuSeconds)
     }
 }
