@@ -267,3 +267,36 @@ extension ProcessIsolationTests {
         #expect(hostileErrors > 0)
     }
 }
+
+extension ProcessIsolationTests {
+    /// RLIMIT_CPU: a worker past its CPU seconds is ended by the kernel; the call gets `crashed`,
+    /// and the next call runs on a fresh worker.
+    @Test func aWorkerPastItsCPULimitIsEndedAndReplaced() async throws {
+        var config = HostConfiguration.discovered
+        config.workerCPUSeconds = 3
+        let host = try await StrategyHost(configuration: config)
+        var limits = StrategyLimits()
+        limits.timeout = .seconds(20)  // the CPU limit, not the deadline, must end this call
+        let code = """
+            def main(df, ctx):
+                if ctx.params.get("burn"):
+                    sum(range(10 ** 11))
+                return {"action": "BUY"}
+            """
+        let s = try await host.load(StrategySource(id: "cpu-burner", code: code), isolation: .process, limits: limits)
+        let frame = try host.frame(Self.window())
+        let first = s.workerPID
+        do {
+            _ = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"burn": true}"#))
+            Issue.record("a call past RLIMIT_CPU returned")
+        } catch {
+            #expect(error.code == .crashed, "\(error)")
+        }
+        var after: StrategyOutcome?
+        for _ in 0..<3 where after == nil {
+            after = try? await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: "{}"))
+        }
+        #expect(after?.signals.first?.action == .buy)
+        #expect(s.workerPID != first)
+    }
+}
