@@ -1,4 +1,5 @@
 import CPython
+import Dispatch
 import Logging
 import Synchronization
 
@@ -16,6 +17,7 @@ public final class StrategyHost: Sendable {
     let logger: Logger
     /// `process`-level workers by placement key.
     private let workers = Mutex<[String: ProcessWorker]>([:])
+    private let reaper = Mutex<IdleReaper?>(nil)
 
     /// Starts (or joins) the process's embedded Python.
     ///
@@ -53,9 +55,7 @@ public final class StrategyHost: Sendable {
                 throw StrategyError(.unsupported, "isolation 'process' needs the tradectl executable (HostConfiguration.workerExecutable)",
                                     strategyID: source.id)
             }
-            // Placement: one worker per author (per strategy when the author is unknown), so code
-            // from different authors never shares a process.
-            let key = source.author.map { "author:\($0)" } ?? "strategy:\(source.id)@\(source.version)#\(PythonProcess.nextSubID())"
+            let key = placementKey(source)
             let worker = workers.withLock { w -> ProcessWorker in
                 if let existing = w[key] { return existing }
                 let fresh = ProcessWorker(executable: exe,
@@ -65,11 +65,36 @@ public final class StrategyHost: Sendable {
                 w[key] = fresh
                 return fresh
             }
+            startReaper()
             let (handle, takesContext) = try await worker.load(source, limits: limits)
             return Strategy(id: source.id, version: source.version, limits: limits, takesContext: takesContext,
                             remote: RemoteStrategy(worker: worker, handle: handle))
         }
         return try await interp.load(source, isolation: isolation, limits: limits)
+    }
+
+    /// Placement: by default one worker per author (per strategy when the author is unknown), so
+    /// code from different authors never shares a process; with `workerPoolSize` N, worker
+    /// (stable hash of the author) mod N.
+    func placementKey(_ source: StrategySource) -> String {
+        guard let size = configuration.workerPoolSize, size > 0 else {
+            return source.author.map { "author:\($0)" } ?? "strategy:\(source.id)@\(source.version)#\(PythonProcess.nextSubID())"
+        }
+        var hash: UInt64 = 0xcbf29ce484222325  // FNV-1a: the same placement in every run
+        for byte in (source.author ?? source.id).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        return "pool:\(hash % UInt64(size))"
+    }
+
+    /// Starts, once, the timer that stops workers idle past `workerIdleTimeout`.
+    private func startReaper() {
+        guard let idle = configuration.workerIdleTimeout else { return }
+        reaper.withLock { timer in
+            guard timer == nil else { return }
+            let t = IdleReaper(every: min(idle / 2, .seconds(1))) { [weak self] in
+                self?.workers.withLock { $0.values.forEach { $0.evictIfIdle(idle) } }
+            }
+            timer = t
+        }
     }
 
     /// Builds the shared frame for one (symbol, timeframe, candle). The Python objects are made
@@ -119,5 +144,24 @@ public final class StrategyHost: Sendable {
                 once.resume(.failure(StrategyError(.invalidInput, "frame build failed: \(error.message)", traceback: error.traceback)))
             }
         }
+    }
+}
+
+/// A repeating timer on its own queue.
+///
+/// `@unchecked Sendable`: the timer source is created in `init` and only cancelled in `deinit`.
+final class IdleReaper: @unchecked Sendable {
+    private let timer: DispatchSourceTimer
+
+    init(every period: Duration, _ tick: @escaping @Sendable () -> Void) {
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "tradectl.worker-reaper"))
+        let seconds = Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18
+        timer.schedule(deadline: .now() + seconds, repeating: max(seconds, 0.01))
+        timer.setEventHandler(handler: tick)
+        timer.resume()
+    }
+
+    deinit {
+        timer.cancel()
     }
 }

@@ -78,9 +78,10 @@ struct WebhookStreamTests {
             let (_, follower) = try await c.register("follower@example.com")
             let (_, outsider) = try await c.register("outsider@example.com")
             _ = try await c.subscribe(follower, strategy: strategy)
-            async let mine = c.call(.get, "/api/stream?seconds=2", token: follower)
-            async let theirs = c.call(.get, "/api/stream?seconds=2&token=\(outsider)")
-            try await Task.sleep(for: .milliseconds(600))
+            // from=start: the stream replays the user's history first, so it cannot miss what
+            // was committed before its handler ran.
+            async let mine = c.call(.get, "/api/stream?seconds=4&from=start", token: follower)
+            async let theirs = c.call(.get, "/api/stream?seconds=4&from=start&token=\(outsider)")
             let r = try await c.call(.post, "/webhooks/\(hook)", json: ["action": "buy", "symbol": "BTCUSDT", "price": 100])
             #expect(r["ordersFilled"] as? Int == 1)
             let (a, b) = try await (mine, theirs)

@@ -26,8 +26,10 @@ struct APIWalkTests {
         var env = ProcessInfo.processInfo.environment
         env["TRADECTL_HOME"] = CLI.root
         server.environment = env
-        server.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        server.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let log = dir + "/serve.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        server.standardOutput = FileHandle(forWritingAtPath: log)
+        server.standardError = FileHandle(forWritingAtPath: log)
         try server.run()
         defer {
             server.terminate()
@@ -44,7 +46,7 @@ struct APIWalkTests {
         #expect(up, "tradectl serve did not answer /healthz within 30 s")
 
         let walk = try shell(try Self.walkBlock(), base: base)
-        #expect(walk.status == 0, "walk failed: \(walk.output)")
+        #expect(walk.status == 0, "walk failed: \(walk.output); server running: \(server.isRunning); its log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let lines = walk.output.split(separator: "\n").map(String.init)
         #expect(lines.count == 5, "\(lines)")
         #expect(lines.first?.contains("\"email\":\"ada@example.com\"") == true)
@@ -73,6 +75,7 @@ struct APIWalkTests {
         try FileManager.default.createDirectory(atPath: curlHome, withIntermediateDirectories: true)
         try "max-time = 20\n".write(toFile: curlHome + "/.curlrc", atomically: true, encoding: .utf8)
         env["CURL_HOME"] = curlHome
+        p.environment = env
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

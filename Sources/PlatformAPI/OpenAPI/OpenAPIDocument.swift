@@ -21,6 +21,8 @@ extension PlatformAPI {
                 case "limit": ["type": "integer", "minimum": 1, "maximum": 200, "default": 50]
                 case "offset": ["type": "integer", "minimum": 0, "maximum": 1_000_000_000, "default": 0]
                 case "seconds": ["type": "integer", "minimum": 1, "maximum": 86_400]
+                case "from": ["type": "string", "enum": ["start", "now"]]
+                case "after": ["type": "string", "pattern": "^[so][0-9]+(,[so][0-9]+)?$"]
                 default: ["type": "string"]
                 }
                 parameters.append(["name": q, "in": "query", "required": false, "schema": schema])

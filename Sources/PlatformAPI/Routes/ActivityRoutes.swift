@@ -23,7 +23,7 @@ extension PlatformAPI {
                                                                           limit: limit, offset: offset)) { $0 })
             },
             Endpoint(.get, "/api/stream", "Server-Sent Events of your signals, orders and fills (token in the header or ?token=)",
-                     tag: "activity", auth: true, query: ["token", "seconds"], responses: [200: nil, 401: "Problem"]) { req, _ in
+                     tag: "activity", auth: true, query: ["token", "seconds", "from", "after"], responses: [200: nil, 401: "Problem"]) { req, _ in
                 try await self.stream(req)
             },
             Endpoint(.post, "/webhooks/{token}", "TradingView-style alert for a webhook strategy, fanned out to its subscribers",
@@ -40,10 +40,19 @@ extension PlatformAPI {
         let user = try await tokens.user(authorization: req.headers[.authorization]
                                             ?? req.uri.queryParameters["token"].map { "Bearer \($0)" })
         let seconds = req.uri.queryParameters["seconds"].flatMap { Int(String($0)) }.map { max(1, min($0, 86_400)) } ?? 86_400
-        let start = try db.activityCursors()
+        // New activity only, or (`?from=start`) the user's history first; a reconnecting client
+        // may also send the last `s…`/`o…` ids it saw as `?after=s12,o40`.
+        var start = req.uri.queryParameters["from"] == "start" ? (signal: Int64(0), order: Int64(0)) : try db.activityCursors()
+        if let after = req.uri.queryParameters["after"] {
+            for part in after.split(separator: ",") {
+                if part.hasPrefix("s"), let v = Int64(part.dropFirst()) { start.signal = v }
+                if part.hasPrefix("o"), let v = Int64(part.dropFirst()) { start.order = v }
+            }
+        }
+        let resume = start
         let (db, poll) = (self.db, options.streamPoll)
         let body = ResponseBody { writer in
-            var cursor = start
+            var cursor = resume
             let end = ContinuousClock.now + .seconds(seconds)
             var beat = ContinuousClock.now
             try await writer.write(ByteBuffer(string: ": tradectl stream for user \(user)\n\n"))

@@ -34,6 +34,13 @@ public struct HostConfiguration: Sendable {
     /// RLIMIT_CPU of a worker: CPU seconds over its whole life before the kernel ends it (it is
     /// then restarted like a crashed one). Recycling after `workerRecycleCalls` usually comes first.
     public var workerCPUSeconds = 3_600
+    /// At most this many `process` workers; strategies are pinned to one by a stable hash of
+    /// their author, so authors share workers. Nil (the default): one worker per author, and
+    /// different authors never share a process.
+    public var workerPoolSize: Int?
+    /// A worker idle this long is stopped; its strategies' next call starts a fresh one and
+    /// reloads them. Nil keeps idle workers.
+    public var workerIdleTimeout: Duration? = .seconds(600)
 
     public init(pythonPaths: [String]) {
         self.pythonPaths = pythonPaths

@@ -28,6 +28,8 @@ final class ProcessWorker: @unchecked Sendable {
     /// Host-side handle → the running worker's handle.
     private var remoteHandles: [UInt32: UInt32] = [:]
     private var nextHandle: UInt32 = 1
+    /// When the last load or call ended, for idle eviction.
+    private var lastUsed = ContinuousClock.now
 
     init(executable: String, arguments: [String] = ["sandbox-worker"], recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30) {
         self.arguments = arguments
@@ -36,8 +38,17 @@ final class ProcessWorker: @unchecked Sendable {
         self.rssLimit = rssLimit
     }
 
+    /// Stops the worker process if it has been idle for `idle`; its strategies stay loaded on
+    /// this side and are reloaded into a fresh process by their next call.
+    func evictIfIdle(_ idle: Duration) {
+        queue.async { [self] in
+            if process != nil, ContinuousClock.now - lastUsed >= idle { restart() }
+        }
+    }
+
     /// After a completed call: a fresh worker once this one served enough calls or grew too big.
     private func recycleIfDue() {
+        lastUsed = .now
         calls += 1
         guard let p = process else { return }
         if calls >= recycleAfter || Self.residentBytes(p.processIdentifier) > rssLimit {
@@ -66,6 +77,7 @@ final class ProcessWorker: @unchecked Sendable {
                 nextHandle += 1
                 sources[handle] = (source, limits)
                 remoteHandles[handle] = remote
+                lastUsed = .now
                 return .success((handle, ctx))
             } catch {
                 return .failure(error)
