@@ -12,8 +12,9 @@ struct WebhookStreamTests {
         try await h.run { c in
             let (_, author) = try await c.register("tv@example.com")
             let created = try await c.call(.post, PlatformAPI.strategies, token: author,
-                                           json: ["name": "tv", "kind": "webhook", "symbols": ["BTCUSDT"], "timeframe": "1m", "maxLagSeconds": 30])
+                                           json: ["name": "tv", "kind": "webhook", "symbols": ["BTCUSDT"], "timeframe": "1m", "max_lag": 30])
             #expect(created.status == 201)
+            #expect(created["maxLagSeconds"] as? Int == 30)
             let strategy = try #require((created["id"] as? NSNumber)?.int64Value)
             let token = try #require(created["webhookToken"] as? String)
             #expect(try await c.call(.get, "\(PlatformAPI.strategies)/\(strategy)")["webhookToken"] == nil)

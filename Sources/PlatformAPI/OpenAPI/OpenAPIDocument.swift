@@ -87,6 +87,7 @@ extension PlatformAPI {
             "timeframe": ["type": "string", "enum": timeframes], "lookback": ["type": "integer", "minimum": 2, "maximum": 10000],
             "params": ["type": "object"], "kind": ["type": "string", "enum": ["code", "webhook"]],
             "maxLagSeconds": ["type": "integer", "minimum": 1, "maximum": 86400],
+            "max_lag": ["type": "integer", "minimum": 1, "maximum": 86400, "description": "Seconds; the seed's name for maxLagSeconds"],
         ]
         return [
             "Problem": object(["type": str, "title": str, "status": int, "detail": str, "code": str, "instance": str, "field": str],

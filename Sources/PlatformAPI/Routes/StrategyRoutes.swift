@@ -72,9 +72,10 @@ extension PlatformAPI {
     }
 
     static func maxLag(_ body: StrategyBody) throws -> Int64? {
-        guard let s = body.maxLagSeconds else { return nil }
+        guard let s = body.maxLagSeconds ?? body.max_lag else { return nil }
         guard (1...86_400).contains(s) else {
-            throw Problem(.unprocessableContent, "maxLagSeconds must be 1–86400", field: "maxLagSeconds", code: "invalid-input")
+            throw Problem(.unprocessableContent, "maxLagSeconds must be 1–86400", field: body.maxLagSeconds == nil ? "max_lag" : "maxLagSeconds",
+                          code: "invalid-input")
         }
         return Int64(s) * 1000
     }

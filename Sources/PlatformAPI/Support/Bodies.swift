@@ -35,6 +35,8 @@ struct StrategyBody: Decodable {
     var params: JSONValue?
     var kind: StrategyKind?
     var maxLagSeconds: Int?
+    /// The seed's name for maxLagSeconds.
+    var max_lag: Int?
 
     var python: String? { source ?? code }
 
