@@ -16,13 +16,49 @@ struct APIWalkTests {
 
     @Test("register, log in, upload, subscribe, pause, resume, stats, cancel")
     func readmeWalk() throws {
+        try withServer { base, dir, server, log in
+            try walk(base: base, dir: dir, server: server, log: log)
+        }
+    }
+
+    @Test("serve is the main job: an uploaded strategy runs on each candle in its sandbox worker and its orders reach the subscriber's stream")
+    func serveExecutesUploads() throws {
+        try withServer(extra: ["--speed", "600"]) { base, _, _, _ in
+            let script = """
+                set -euo pipefail
+                TOKEN=$(curl -s --fail-with-body -X POST $BASE/auth/register -d '{"email":"e@example.com","password":"password1"}' | jq -r .token)
+                AUTH="Authorization: Bearer $TOKEN"
+                SRC='def main(df, ctx):\n    c = df["close"]\n    return {"action": "BUY" if c.iloc[-1] > c.iloc[-2] else "SELL"}\n'
+                S=$(jq -n --arg src "$(printf "$SRC")" '{name: "flip", source: $src, symbols: ["BTCUSDT"], timeframe: "1m", lookback: 5}' |
+                    curl -s --fail-with-body -X POST $BASE/api/strategy-upload/strategies -H "$AUTH" -d @- | jq -r .id)
+                SUB=$(curl -s --fail-with-body -X POST $BASE/api/strategies/$S/subscribe -H "$AUTH" -d '{"capital":1000,"riskPerTrade":0.01}' | jq -r .id)
+                for i in $(seq 60); do
+                  N=$(curl -s --fail-with-body "$BASE/api/strategies/subscriptions/$SUB/orders?limit=1" -H "$AUTH" | jq -r .total)
+                  [ "$N" -ge 3 ] && break
+                  sleep 0.5
+                done
+                echo "orders $N"
+                curl -s --fail-with-body "$BASE/api/strategy-upload/strategies/$S/executions?limit=1" -H "$AUTH" | jq -r '.items[0].status'
+                curl -s "$BASE/api/stream?from=start&seconds=1" -H "$AUTH" | grep -c '^event: fill' || true
+                """
+            let r = try shell(script, base: base)
+            let lines = r.output.split(separator: "\n").map(String.init)
+            #expect(r.status == 0, "\(r.output)")
+            #expect(Int(lines.first?.dropFirst("orders ".count) ?? "") ?? 0 >= 3, "\(lines)")
+            #expect(lines.dropFirst().first == "ok", "\(lines)")
+            #expect(Int(lines.last ?? "") ?? 0 >= 3, "fills in the stream: \(lines)")
+        }
+    }
+
+    /// Runs `body` against a fresh `tradectl serve` (its own database, a free loopback port).
+    func withServer(extra: [String] = [], _ body: (String, String, Process, String) throws -> Void) throws {
         let dir = NSTemporaryDirectory() + "tradectl-walk-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = try RedisHarness.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: CLI.binary)
-        server.arguments = ["serve", "--db", dir + "/walk.sqlite", "--port", String(port), "--bcrypt-cost", "4"]
+        server.arguments = ["serve", "--db", dir + "/walk.sqlite", "--port", String(port), "--bcrypt-cost", "4"] + extra
         var env = ProcessInfo.processInfo.environment
         env["TRADECTL_HOME"] = CLI.root
         server.environment = env
@@ -44,7 +80,10 @@ struct APIWalkTests {
             if !up { usleep(200_000) }
         }
         #expect(up, "tradectl serve did not answer /healthz within 30 s")
+        try body(base, dir, server, log)
+    }
 
+    func walk(base: String, dir: String, server: Process, log: String) throws {
         let walk = try shell(try Self.walkBlock(), base: base)
         #expect(walk.status == 0, "walk failed: \(walk.output); server running: \(server.isRunning); its log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let lines = walk.output.split(separator: "\n").map(String.init)
