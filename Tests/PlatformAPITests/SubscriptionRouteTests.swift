@@ -10,7 +10,7 @@ struct SubscriptionRouteTests {
     func flow() async throws {
         let h = try await APIHarness()
         try await h.run { c in
-            let (_, author) = try await c.register("author@example.com")
+            let (authorID, author) = try await c.register("author@example.com")
             let (_, user) = try await c.register("user@example.com")
             let strategy = try await c.upload(author)
             for (body, field) in [(["capital": 0, "riskPerTrade": 0.01], "capital"), (["capital": 100, "riskPerTrade": 1.5], "riskPerTrade"),
@@ -37,7 +37,7 @@ struct SubscriptionRouteTests {
             #expect(try await c.call(.post, base + "/pause", token: user)["status"] as? String == "paused")
             #expect(try h.db.activeVersions().isEmpty)  // a paused subscriber keeps no strategy running
             #expect(try await c.call(.post, base + "/resume", token: user)["status"] as? String == "active")
-            #expect(try h.db.activeVersions().count == 1)
+            #expect(try h.db.activeVersions().map(\.ownerID) == [authorID])  // workers place it with its owner's code
             let stats = try await c.call(.get, base + "/stats", token: user)
             #expect(stats.status == 200)
             #expect(stats["trades"] as? Int == 0)

@@ -66,8 +66,9 @@ public final class Worker: Sendable {
             for version in versions {
                 if loaded[version.id] == nil {
                     do {
-                        let s = try await coordinator.host.load(StrategySource(id: "v\(version.id)", version: version.version, code: version.spec.source),
-                                                                isolation: version.spec.isolation)
+                        var source = StrategySource(id: "v\(version.id)", version: version.version, code: version.spec.source)
+                        source.author = version.ownerID.map { "user:\($0)" }  // one sandbox worker per owner at `process`
+                        let s = try await coordinator.host.load(source, isolation: version.spec.isolation)
                         loaded[version.id] = LoadedVersion(version: version, strategy: s)
                     } catch {
                         logger.error("strategy version \(version.id) does not load: \(error)")

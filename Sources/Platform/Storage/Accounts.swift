@@ -26,6 +26,9 @@ public struct StoredVersion: Sendable, Equatable {
     public var strategyID: Int64
     public var version: Int
     public var spec: StrategyVersionSpec
+    /// The strategy's owner, where the query read it: at isolation `process` a worker process
+    /// is shared by one owner's strategies only.
+    public var ownerID: Int64?
 }
 
 public enum SubscriptionStatus: String, Sendable, Codable { case active, paused, cancelled }
@@ -67,7 +70,7 @@ extension PlatformDatabase {
     public func latestVersion(strategyID: Int64) throws(PlatformError) -> StoredVersion {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT v.* FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
+                SELECT v.*, s.owner_id FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
                 WHERE v.strategy_id = ? AND s.deleted = 0 ORDER BY v.version DESC LIMIT 1
                 """, arguments: [strategyID]) else {
                 throw PlatformError(.notFound, "strategy \(strategyID) not found")
@@ -175,7 +178,8 @@ extension PlatformDatabase {
         let symbols = (row["symbols"] as String).split(separator: ",").map(String.init)
         return StoredVersion(id: row["id"], strategyID: row["strategy_id"], version: row["version"],
                              spec: StrategyVersionSpec(source: row["source"], params: row["params"], symbols: symbols,
-                                                       timeframe: tf, lookback: row["lookback"], isolation: iso))
+                                                       timeframe: tf, lookback: row["lookback"], isolation: iso),
+                             ownerID: row.hasColumn("owner_id") ? row["owner_id"] : nil)
     }
 
     static func subscription(_ row: Row) throws -> StoredSubscription {

@@ -7,7 +7,7 @@ extension PlatformDatabase {
     public func activeVersions() throws(PlatformError) -> [StoredVersion] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT v.* FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
+                SELECT v.*, s.owner_id FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
                 WHERE s.deleted = 0 AND s.kind = 'code'
                   AND v.version = (SELECT MAX(version) FROM strategy_versions WHERE strategy_id = s.id)
                   AND EXISTS (SELECT 1 FROM subscriptions WHERE strategy_id = s.id AND status = 'active')
@@ -21,7 +21,7 @@ extension PlatformDatabase {
         guard !ids.isEmpty else { return [] }
         return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT v.* FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
+                SELECT v.*, s.owner_id FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
                 WHERE s.deleted = 0 AND v.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))
                 ORDER BY v.id
                 """, arguments: StatementArguments(ids)).map(Self.version)
