@@ -6,21 +6,13 @@ import Platform
 extension PlatformAPI {
     var activityEndpoints: [Endpoint] {
         [
-            Endpoint(.get, Self.strategies + "/{id}/executions", "Executions of your strategy, newest first (owner only)",
-                     tag: "activity", auth: true, query: ["limit", "offset"],
-                     responses: [200: "ExecutionPage", 401: "Problem", 403: "Problem", 404: "Problem", 422: "Problem"]) { req, ctx in
-                let user = try await self.tokens.user(req)
-                let (limit, offset) = try Input.paging(req)
-                return try JSONBody.response(PageView(try self.db.executions(ownerID: user, strategyID: try Input.id(ctx, "id"),
-                                                                             limit: limit, offset: offset)) { $0 })
+            paged(Self.strategies + "/{id}/executions", "Executions of your strategy, newest first (owner only)", tag: "activity",
+                  schema: "ExecutionPage", forbidden: true) { db, user, id, limit, offset in
+                try db.executions(ownerID: user, strategyID: id, limit: limit, offset: offset)
             },
-            Endpoint(.get, Self.strategies + "/{id}/signals", "Signals of a strategy you own or subscribe to, newest first",
-                     tag: "activity", auth: true, query: ["limit", "offset"],
-                     responses: [200: "SignalPage", 401: "Problem", 403: "Problem", 404: "Problem", 422: "Problem"]) { req, ctx in
-                let user = try await self.tokens.user(req)
-                let (limit, offset) = try Input.paging(req)
-                return try JSONBody.response(PageView(try self.db.signals(viewerID: user, strategyID: try Input.id(ctx, "id"),
-                                                                          limit: limit, offset: offset)) { $0 })
+            paged(Self.strategies + "/{id}/signals", "Signals of a strategy you own or subscribe to, newest first", tag: "activity",
+                  schema: "SignalPage", forbidden: true) { db, user, id, limit, offset in
+                try db.signals(viewerID: user, strategyID: id, limit: limit, offset: offset)
             },
             Endpoint(.get, "/api/stream", "Server-Sent Events of your signals, orders and fills (token in the header or ?token=)",
                      tag: "activity", auth: true, query: ["token", "seconds", "from", "after"], responses: [200: nil, 401: "Problem"]) { req, _ in
@@ -32,6 +24,18 @@ extension PlatformAPI {
                 try await self.webhook(req, ctx)
             },
         ]
+    }
+
+    /// A paged, authenticated listing of the rows under one path id (`limit`, `offset`).
+    func paged<T: Encodable & Sendable>(_ path: String, _ summary: String, tag: String, schema: String, forbidden: Bool = false,
+                                        _ fetch: @escaping @Sendable (PlatformDatabase, Int64, Int64, Int, Int) throws -> Page<T>) -> Endpoint {
+        var responses: [Int: String?] = [200: schema, 401: "Problem", 404: "Problem", 422: "Problem"]
+        if forbidden { responses[403] = "Problem" }
+        return Endpoint(.get, path, summary, tag: tag, auth: true, query: ["limit", "offset"], responses: responses) { req, ctx in
+            let user = try await self.tokens.user(req)
+            let (limit, offset) = try Input.paging(req)
+            return try JSONBody.response(PageView(try fetch(self.db, user, try Input.id(ctx, "id"), limit, offset)) { $0 })
+        }
     }
 
     /// The user's event stream: polls the database (so it sees executions of every worker) and

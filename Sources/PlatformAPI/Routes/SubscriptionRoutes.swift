@@ -42,21 +42,13 @@ extension PlatformAPI {
             statusEndpoint(.post, Self.subscriptions + "/{id}/pause", "Pause: no new orders, stops included", to: .paused),
             statusEndpoint(.post, Self.subscriptions + "/{id}/resume", "Resume a paused subscription", to: .active),
             statusEndpoint(.delete, Self.subscriptions + "/{id}", "Cancel (final); the history is kept", to: .cancelled),
-            Endpoint(.get, Self.subscriptions + "/{id}/orders", "Orders of one of your subscriptions (filled orders are the fills)",
-                     tag: "subscriptions", auth: true, query: ["limit", "offset"],
-                     responses: [200: "OrderPage", 401: "Problem", 404: "Problem", 422: "Problem"]) { req, ctx in
-                let user = try await self.tokens.user(req)
-                let (limit, offset) = try Input.paging(req)
-                return try JSONBody.response(PageView(try self.db.orders(userID: user, subscriptionID: try Input.id(ctx, "id"),
-                                                                         limit: limit, offset: offset)) { $0 })
+            paged(Self.subscriptions + "/{id}/orders", "Orders of one of your subscriptions (filled orders are the fills)",
+                  tag: "subscriptions", schema: "OrderPage") { db, user, id, limit, offset in
+                try db.orders(userID: user, subscriptionID: id, limit: limit, offset: offset)
             },
-            Endpoint(.get, Self.subscriptions + "/{id}/positions", "Positions (trades) of one of your subscriptions",
-                     tag: "subscriptions", auth: true, query: ["limit", "offset"],
-                     responses: [200: "PositionPage", 401: "Problem", 404: "Problem", 422: "Problem"]) { req, ctx in
-                let user = try await self.tokens.user(req)
-                let (limit, offset) = try Input.paging(req)
-                return try JSONBody.response(PageView(try self.db.positions(userID: user, subscriptionID: try Input.id(ctx, "id"),
-                                                                            limit: limit, offset: offset)) { $0 })
+            paged(Self.subscriptions + "/{id}/positions", "Positions (trades) of one of your subscriptions",
+                  tag: "subscriptions", schema: "PositionPage") { db, user, id, limit, offset in
+                try db.positions(userID: user, subscriptionID: id, limit: limit, offset: offset)
             },
         ]
     }

@@ -26,9 +26,6 @@ enum Input {
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { throw Problem(.badRequest, "the request needs a JSON body") }
         let data = Data(buffer.readableBytesView)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-            throw Problem(.badRequest, "the body is not valid JSON")
-        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, ctx) {
@@ -36,6 +33,8 @@ enum Input {
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
             throw Problem(.unprocessableContent, "field '\(path(ctx.codingPath))' has the wrong type: \(ctx.debugDescription)",
                           field: path(ctx.codingPath), code: "invalid-input")
+        } catch let DecodingError.dataCorrupted(ctx) where ctx.codingPath.isEmpty {
+            throw Problem(.badRequest, "the body is not valid JSON")  // a syntax error: nothing was decoded
         } catch let DecodingError.dataCorrupted(ctx) {
             throw Problem(.unprocessableContent, "field '\(path(ctx.codingPath))': \(ctx.debugDescription)", field: path(ctx.codingPath),
                           code: "invalid-input")

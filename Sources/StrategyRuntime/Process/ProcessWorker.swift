@@ -48,7 +48,6 @@ final class ProcessWorker: @unchecked Sendable {
 
     /// After a completed call: a fresh worker once this one served enough calls or grew too big.
     private func recycleIfDue() {
-        lastUsed = .now
         calls += 1
         guard let p = process else { return }
         if calls >= recycleAfter || Self.residentBytes(p.processIdentifier) > rssLimit {
@@ -105,6 +104,7 @@ final class ProcessWorker: @unchecked Sendable {
                     reply = try exchange(request, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
                 }
                 consecutiveCrashes = 0
+                lastUsed = .now
                 recycleIfDue()
                 switch reply {
                 case .outcome(let o): return .success(o)
