@@ -32,7 +32,7 @@ public struct BacktestResult: Sendable {
     /// Time inside the strategy's own Python calls.
     public var strategySeconds: Double
     /// Seconds per coordinator phase, summed over the run: lock, data, strategy (the whole
-    /// runtime call), fan-out, commit.
+    /// runtime call), fan-out, commit, and project (expanding the fan-out journal into the tables).
     public var phaseSeconds: [String: Double] = [:]
     public var candlesPerSecond: Double { wallSeconds > 0 ? Double(candles) / wallSeconds : 0 }
     public var strategyShare: Double { wallSeconds > 0 ? strategySeconds / wallSeconds : 0 }
@@ -59,14 +59,14 @@ public enum Backtester {
             throw PlatformError(.invalidInput, "the strategy does not load: \(error)")
         }
         let coordinator = Coordinator(db: db, host: host, broker: PaperBroker(feeBps: settings.feeBps, slippageBps: settings.slippageBps),
-                                      worker: "backtest")
+                                      worker: "backtest", projection: .deferred)
         let loaded = LoadedVersion(version: version, strategy: strategy)
         let first = min(settings.lookback, candles.count) - 1
         let clock = ContinuousClock()
         let start = clock.now
         var python: UInt64 = 0
         var failed = 0
-        var phases = [Int](repeating: 0, count: 5)
+        var phases = [Int](repeating: 0, count: 6)
         for end in first..<candles.count {
             let frame: CandleFrame
             do {
@@ -80,18 +80,27 @@ public enum Backtester {
                 phases[i] += v
             }
             if case .committed(let status) = report.outcome, status != "ok" { failed += 1 }
+            if (end - first) % 1_000 == 999 { phases[5] += try project(db) }  // the journal stays small
             progress?(end - first + 1, candles.count - first)
         }
+        phases[5] += try project(db)
         let wall = Double((clock.now - start) / .microseconds(1)) / 1e6
         let trades = try db.trades(userID: user, subscriptionID: subscription)
         let open = try db.openPosition(userID: user, subscriptionID: subscription, symbol: candles.symbol)
         let lastClose = candles.close.last ?? 0
         let unrealised = open.map { $0.markToMarket(lastClose) } ?? 0
-        let names = ["lock", "data", "strategy", "fanout", "commit"]
+        let names = ["lock", "data", "strategy", "fanout", "commit", "project"]
         return BacktestResult(trades: trades, open: open, lastClose: lastClose,
                               stats: TradeStats.compute(trades: trades, unrealised: unrealised, capital: settings.terms.capital),
                               candles: candles.count - first, failedCalls: failed, wallSeconds: wall,
                               strategySeconds: Double(python) / 1e9,
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))
+    }
+
+    /// Expands the fan-out journal; returns the microseconds it took.
+    private static func project(_ db: PlatformDatabase) throws(PlatformError) -> Int {
+        let start = ContinuousClock.now
+        try db.projectFanouts()
+        return Int((ContinuousClock.now - start) / .microseconds(1))
     }
 }

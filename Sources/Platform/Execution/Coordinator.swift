@@ -24,17 +24,31 @@ public final class Coordinator: Sendable {
     /// The lock's time to live; it is renewed while the execution runs, so a dead worker
     /// blocks its key for at most this long.
     public var lockTTL: Duration { .seconds(2) }
-    /// Called after each subscriber's rows are written inside the commit (tests inject faults).
+    /// Called for each subscriber with orders inside the commit (tests inject faults).
     let afterSubscriber: (@Sendable (Int) throws -> Void)?
 
+    /// When an execution's fan-out journal entry is expanded into the orders and positions tables.
+    public enum Projection: Sendable {
+        /// Right after each commit, before `execute` returns (backtests, webhooks, tests).
+        case afterEachCommit
+        /// When the owner calls `PlatformDatabase.projectFanouts()`, e.g. the worker after each
+        /// scheduling pass: the commits of one candle close do not wait for each other's expansion.
+        case deferred
+    }
+    public let projection: Projection
+
     public convenience init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock = InProcessLock(),
-                            settings: (any SettingsCache)? = nil, broker: PaperBroker = PaperBroker(), worker: String = "local") {
-        self.init(db: db, host: host, lock: lock, settings: settings, broker: broker, worker: worker, afterSubscriber: nil)
+                            settings: (any SettingsCache)? = nil, broker: PaperBroker = PaperBroker(), worker: String = "local",
+                            projection: Projection = .afterEachCommit) {
+        self.init(db: db, host: host, lock: lock, settings: settings, broker: broker, worker: worker, projection: projection,
+                  afterSubscriber: nil)
     }
 
     init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock, settings: (any SettingsCache)? = nil,
-         broker: PaperBroker, worker: String, afterSubscriber: (@Sendable (Int) throws -> Void)?) {
+         broker: PaperBroker, worker: String, projection: Projection = .afterEachCommit,
+         afterSubscriber: (@Sendable (Int) throws -> Void)?) {
         self.db = db
+        self.projection = projection
         self.settings = settings ?? LocalSettings(db: db)
         self.host = host
         self.lock = lock
@@ -107,6 +121,7 @@ public final class Coordinator: Sendable {
             throw error
         }
         await lock.release(lease)
+        projectIfDue(&report)
         return report
     }
 
@@ -128,7 +143,20 @@ public final class Coordinator: Sendable {
         } catch where error.code == .duplicateExecution {
             return report
         }
+        projectIfDue(&report)
         return report
+    }
+
+    /// Expands the journal after a commit in `.afterEachCommit` mode.
+    private func projectIfDue(_ report: inout ExecutionReport) {
+        guard projection == .afterEachCommit, case .committed = report.outcome else { return }
+        let start = ContinuousClock.now
+        do {
+            try db.projectFanouts()
+        } catch {
+            report.projectionError = error
+        }
+        report.projectMicros = Int((ContinuousClock.now - start) / .microseconds(1))
     }
 
     private func commit(_ record: ExecutionRecord, rules: SymbolRules, bar: Bar) throws(PlatformError) -> CommitResult {
@@ -148,13 +176,13 @@ public final class Coordinator: Sendable {
     }
 
     /// Stops and take-profits first, then the signals, for every active subscriber.
-    func fanOut(_ inputs: FanoutInputs, signals: [Signal], bar: Bar) -> [FanoutChange] {
-        var changes: [FanoutChange] = []
-        changes.reserveCapacity(inputs.subscribers.count)
-        for sub in inputs.subscribers {
-            var change = FanoutChange(subscriber: sub, orders: [], closed: nil, closedWithin: [], opened: nil)
+    func fanOut(_ inputs: FanoutInputs, signals: [Signal], bar: Bar) -> FanoutResult {
+        var result = FanoutResult(changes: [], subscribers: inputs.subscribers)
+        result.changes.reserveCapacity(inputs.subscribers.count)
+        for (i, sub) in inputs.subscribers.enumerated() {
+            var change = FanoutChange(subscriptionID: sub.id, userID: sub.userID, orders: [], closed: nil, closedWithin: [], opened: nil)
             var position = sub.position
-            var stored = sub.positionID != nil  // `position` is the row in the database
+            var stored = position != nil  // `position` is (or will be, once projected) the row in the database
             func record(_ trade: Trade) {
                 if stored {
                     change.closed = trade
@@ -178,8 +206,9 @@ public final class Coordinator: Sendable {
                 position = step.position
             }
             change.opened = stored ? nil : position
-            if !change.orders.isEmpty { changes.append(change) }
+            result.subscribers[i].position = position
+            if !change.orders.isEmpty { result.changes.append(change) }
         }
-        return changes
+        return result
     }
 }

@@ -38,4 +38,9 @@ public struct ExecutionReport: Sendable {
     public var pythonNanos: UInt64 = 0
     /// Microseconds spent in each phase.
     public var lockMicros = 0, dataMicros = 0, strategyMicros = 0, fanoutMicros = 0, commitMicros = 0
+    /// Microseconds spent expanding the fan-out journal after the commit (`Coordinator.Projection.afterEachCommit`).
+    public var projectMicros = 0
+    /// Why that expansion failed, if it did: the execution is committed all the same and its
+    /// journal entry is expanded by the next `projectFanouts`.
+    public var projectionError: PlatformError?
 }

@@ -55,10 +55,13 @@ public final class Worker: Sendable {
         var versions: [StoredVersion] = []
         var lastRefresh = ContinuousClock.now - settings.registryRefresh
         let db = coordinator.db
+        defer { project() }
         while true {
             let now = clock.now()
             if let until = settings.until, now > until { break }
             if Task.isCancelled { break }
+            let executedBefore = tally.executed
+            defer { if tally.executed > executedBefore { project() } }
             if ContinuousClock.now - lastRefresh >= settings.registryRefresh {
                 versions = try await registry.activeVersions()
                 lastRefresh = .now
@@ -112,6 +115,17 @@ public final class Worker: Sendable {
             try? await Task.sleep(for: settings.tick)
         }
         return tally
+    }
+
+    /// Expands the journal entries of this pass's commits (and any a dead worker left) when the
+    /// coordinator defers that; a failure leaves them for the next pass.
+    private func project() {
+        guard coordinator.projection == .deferred else { return }
+        do {
+            try coordinator.db.projectFanouts()
+        } catch {
+            logger.error("expanding the fan-out journal failed, retrying next pass: \(error)")
+        }
     }
 
     /// Records a stale key as skipped, under its lock. False while another worker holds it.

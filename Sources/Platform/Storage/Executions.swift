@@ -8,16 +8,24 @@ struct FanoutInputs: Sendable {
         let id: Int64
         let userID: Int64
         let terms: SubscriptionTerms
+        /// The open position on the symbol (in the `positions` table, or in a journal entry not
+        /// yet expanded into it).
         var position: Position?
-        var positionID: Int64?
     }
     var subscribers: [Subscriber]
     var rules: SymbolRules
 }
 
+/// What the fan-out decided: the subscribers that got orders, and every subscriber as it is left.
+struct FanoutResult: Sendable {
+    var changes: [FanoutChange]
+    var subscribers: [FanoutInputs.Subscriber]
+}
+
 /// One subscriber's orders and position changes.
-struct FanoutChange: Sendable {
-    let subscriber: FanoutInputs.Subscriber
+struct FanoutChange: Sendable, Equatable {
+    let subscriptionID: Int64
+    let userID: Int64
     var orders: [PaperOrder]
     /// The stored position, closed.
     var closed: Trade?
@@ -62,9 +70,8 @@ extension PlatformDatabase {
         }
     }
 
-    /// The fan-out inputs, read inside the commit's transaction so they cannot go stale: every
-    /// active subscriber with its open position on the symbol, in one query.
-    private static func fanoutInputs(_ db: Database, key: ExecutionKey, strategyID: Int64, rules: SymbolRules) throws -> FanoutInputs {
+    /// The active subscribers of a strategy with their open positions on the symbol, in one query.
+    private static func subscribers(_ db: Database, _ book: FanoutBooks.Key) throws -> [FanoutInputs.Subscriber] {
         var q = RawStatement(try db.cachedStatement(sql: """
             SELECT s.id, s.user_id, s.capital, s.risk_per_trade, s.leverage, s.allow_short,
                    p.id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee, p.stop_loss, p.take_profit
@@ -72,8 +79,8 @@ extension PlatformDatabase {
             LEFT JOIN positions p ON p.subscription_id = s.id AND p.symbol = ? AND p.status = 'open'
             WHERE s.strategy_id = ? AND s.status = 'active' ORDER BY s.id
             """))
-        q.bind(key.symbol)
-        q.bind(strategyID)
+        q.bind(book.symbol)
+        q.bind(book.strategyID)
         var subscribers: [FanoutInputs.Subscriber] = []
         while try q.next(db) {
             let terms = try SubscriptionTerms(capital: q.double(2), riskPerTrade: q.double(3), leverage: q.double(4),
@@ -84,23 +91,43 @@ extension PlatformDatabase {
                                     entryTime: q.int(10), entryFee: q.double(11), stopLoss: q.optionalDouble(12),
                                     takeProfit: q.optionalDouble(13))
             }
-            subscribers.append(FanoutInputs.Subscriber(id: q.int(0), userID: q.int(1), terms: terms, position: position,
-                                                       positionID: position == nil ? nil : q.int(6)))
+            subscribers.append(FanoutInputs.Subscriber(id: q.int(0), userID: q.int(1), terms: terms, position: position))
         }
         sqlite3_reset(q.handle)
-        return FanoutInputs(subscribers: subscribers, rules: rules)
+        return subscribers
+    }
+
+    /// Moves the pair's book generation on and returns the new one (1 for a new pair).
+    private static func nextGeneration(_ db: Database, _ book: FanoutBooks.Key) throws -> Int64 {
+        var q = RawStatement(try db.cachedStatement(sql: """
+            INSERT INTO fanout_books (strategy_id, symbol, generation) VALUES (?, ?, 1)
+            ON CONFLICT (strategy_id, symbol) DO UPDATE SET generation = generation + 1 RETURNING generation
+            """))
+        q.bind(book.strategyID)
+        q.bind(book.symbol)
+        guard try q.next(db) else { throw PlatformError(.storage, "fanout_books returned no generation") }
+        let generation = q.int(0)
+        sqlite3_reset(q.handle)
+        return generation
     }
 
     /// One transaction: the execution row first (the UNIQUE key fences a second commit before any
-    /// work), then the fan-out computed by `fanOut` over the active subscribers read in the same
-    /// transaction, every order and position change, the signals, the strategy state, and the
-    /// phase times. A second commit of the same key fails as `duplicateExecution` with nothing written.
+    /// work), then the fan-out computed by `fanOut` over the active subscribers, and all of its
+    /// orders and position changes as ONE journal entry, the signals, the strategy state and the
+    /// phase times. A second commit of the same key fails as `duplicateExecution` with nothing
+    /// written. The journal entry is expanded into `orders` and `positions` by `projectFanouts`.
     ///
-    /// - Parameter afterSubscriber: called after each subscriber's rows (fault injection in tests).
-    func commit(_ r: ExecutionRecord, rules: SymbolRules, fanOut: (FanoutInputs) -> [FanoutChange],
+    /// The subscribers and their positions come from this process's book of the pair when no
+    /// other commit or subscription change happened since it was left (see `FanoutBooks`), else
+    /// from the tables, after expanding the pair's pending journal entries into them.
+    ///
+    /// - Parameter afterSubscriber: called for each subscriber with orders, inside the transaction
+    ///   (fault injection in tests).
+    func commit(_ r: ExecutionRecord, rules: SymbolRules, fanOut: (FanoutInputs) -> FanoutResult,
                 afterSubscriber: (@Sendable (Int) throws -> Void)? = nil) throws(PlatformError) -> CommitResult {
+        let book = FanoutBooks.Key(strategyID: r.strategyID, symbol: r.key.symbol)
         do {
-            return try writer.write { db -> CommitResult in
+            let (result, generation, left) = try writer.write { db in
                 let clock = ContinuousClock()
                 let start = clock.now
                 try db.cachedStatement(sql: """
@@ -111,17 +138,35 @@ extension PlatformDatabase {
                                      r.error?.message, r.error?.traceback, r.stdout, r.stderr, r.worker,
                                      r.micros.lock, r.micros.data, r.micros.strategy, Self.now()])
                 let executionID = db.lastInsertedRowID
-                let inputs = try Self.fanoutInputs(db, key: r.key, strategyID: r.strategyID, rules: rules)
+                let generation = try Self.nextGeneration(db, book)
+                let subscribers: [FanoutInputs.Subscriber]
+                if let kept = books.subscribers(book, at: generation - 1) {
+                    subscribers = kept
+                } else {
+                    _ = try Self.project(db, only: book)
+                    subscribers = try Self.subscribers(db, book)
+                }
                 let fanStart = clock.now
-                let changes = fanOut(inputs)
+                let out = fanOut(FanoutInputs(subscribers: subscribers, rules: rules))
                 let fanoutMicros = Int((clock.now - fanStart) / .microseconds(1))
+                for n in out.changes.indices { try afterSubscriber?(n) }
+                if !out.changes.isEmpty {
+                    var journal = RawStatement(try db.cachedStatement(sql: """
+                        INSERT INTO fanout_journal (execution_id, strategy_id, symbol, candle_time, changes) VALUES (?, ?, ?, ?, ?)
+                        """))
+                    journal.bind(executionID)
+                    journal.bind(r.strategyID)
+                    journal.bind(r.key.symbol)
+                    journal.bind(r.key.candleTime)
+                    journal.bind(FanoutJournal.encode(out.changes))
+                    try journal.run(db)
+                }
                 let signal = try db.cachedStatement(sql: """
                     INSERT INTO signals (execution_id, action, entry_price, stop_loss, take_profit, symbol) VALUES (?, ?, ?, ?, ?, ?)
                     """)
                 for s in r.signals {
                     try signal.execute(arguments: [executionID, s.action.rawValue, s.entryPrice, s.stopLoss, s.takeProfit, s.symbol])
                 }
-                try Self.write(changes, db: db, executionID: executionID, key: r.key, afterSubscriber: afterSubscriber)
                 if let state = r.newStateJSON {
                     try db.cachedStatement(sql: """
                         INSERT INTO strategy_state (strategy_id, symbol, timeframe, state, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -131,8 +176,11 @@ extension PlatformDatabase {
                 let commitMicros = Int((clock.now - start) / .microseconds(1)) - fanoutMicros
                 try db.cachedStatement(sql: "UPDATE executions SET fanout_us = ?, commit_us = ? WHERE id = ?")
                     .execute(arguments: [fanoutMicros, commitMicros, executionID])
-                return CommitResult(executionID: executionID, changes: changes, fanoutMicros: fanoutMicros, commitMicros: commitMicros)
+                return (CommitResult(executionID: executionID, changes: out.changes, fanoutMicros: fanoutMicros, commitMicros: commitMicros),
+                        generation, out.subscribers)
             }
+            books.keep(book, at: generation, left)
+            return result
         } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (e.message ?? "").contains("executions") {
             throw PlatformError(.duplicateExecution, "execution \(r.key) was already committed")
         } catch let e as PlatformError {
@@ -141,60 +189,6 @@ extension PlatformDatabase {
             throw PlatformError(.storage, "\(error)")
         }
     }
-
-    /// Writes the orders and position changes in multi-row statements.
-    private static func write(_ changes: [FanoutChange], db: Database, executionID: Int64, key: ExecutionKey,
-                              afterSubscriber: (@Sendable (Int) throws -> Void)?) throws {
-        var orders = BatchInsert("""
-            INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, reason, candle_time) VALUES
-            """, columns: 12)
-        var opens = BatchInsert("""
-            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee, stop_loss, take_profit, status) VALUES
-            """, columns: 11)
-        var within = BatchInsert("""
-            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee,
-                                   exit_price, exit_time, pnl, return_pct, exit_reason, status) VALUES
-            """, columns: 13, valuesSuffix: ",'closed'")
-        var closes = BatchInsert("""
-            WITH v(id, exit_price, exit_time, pnl, return_pct, exit_reason) AS (VALUES
-            """, columns: 6)
-        for (n, c) in changes.enumerated() {
-            let sub = c.subscriber
-            for o in c.orders {
-                try orders.add([.int(executionID), .int(sub.id), .int(sub.userID), .text(key.symbol), .text(o.side.rawValue),
-                                .double(o.qty), .double(o.price), .double(o.fee), .text(o.purpose),
-                                .text(o.skipped == nil ? "filled" : "skipped"), o.skipped.map { .text($0) } ?? .null,
-                                .int(key.candleTime)], db)
-            }
-            if let t = c.closed, let pid = sub.positionID {
-                try closes.add([.int(pid), .double(t.exitPrice), .int(t.exitTime), .double(t.pnl), .double(t.returnPct), .text(t.reason)],
-                               db, suffix: Self.closeSuffix)
-            }
-            for t in c.closedWithin {
-                try within.add([.int(sub.id), .int(sub.userID), .text(key.symbol), .text(t.side.rawValue), .double(t.qty),
-                                .double(t.entryPrice), .int(t.entryTime), .double(t.entryFee), .double(t.exitPrice),
-                                .int(t.exitTime), .double(t.pnl), .double(t.returnPct), .text(t.reason)], db)
-            }
-            if let p = c.opened {
-                // A reversal's close must reach the table before its new open (one open position each).
-                if opens.rows.count + 1 >= opens.batch { try closes.flush(db, suffix: closeSuffix) }
-                try opens.add([.int(sub.id), .int(sub.userID), .text(key.symbol), .text(p.side.rawValue), .double(p.qty),
-                               .double(p.entryPrice), .int(p.entryTime), .double(p.entryFee), p.stopLoss.map { .double($0) } ?? .null,
-                               p.takeProfit.map { .double($0) } ?? .null, .text("open")], db)
-            }
-            try afterSubscriber?(n)
-        }
-        try orders.flush(db)
-        try closes.flush(db, suffix: closeSuffix)  // closes before opens: one open position per subscriber and symbol
-        try opens.flush(db)
-        try within.flush(db)
-    }
-
-    /// Closes positions from the `v` rows of a batch.
-    static let closeSuffix = """
-        ) UPDATE positions SET status = 'closed', exit_price = v.exit_price, exit_time = v.exit_time, pnl = v.pnl,
-          return_pct = v.return_pct, exit_reason = v.exit_reason FROM v WHERE positions.id = v.id
-        """
 
     /// Closed trades of one of the user's subscriptions, oldest first.
     public func trades(userID: Int64, subscriptionID: Int64) throws(PlatformError) -> [Trade] {

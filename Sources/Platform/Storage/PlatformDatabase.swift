@@ -6,6 +6,8 @@ import GRDB
 /// Every read or write of user-owned rows takes the user's id and filters on it.
 public final class PlatformDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// The fan-out inputs this process left at its last commit of each (strategy, symbol).
+    let books = FanoutBooks()
     private let checkpointer: Checkpointer?
 
     /// Opens (creating if needed) a database file in WAL mode and migrates it.

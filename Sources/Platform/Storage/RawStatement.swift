@@ -18,6 +18,10 @@ struct RawStatement {
     mutating func bind(_ v: Int64) { sqlite3_bind_int64(handle, index, v); index += 1 }
     mutating func bind(_ v: Double) { sqlite3_bind_double(handle, index, v); index += 1 }
     mutating func bind(_ v: String) { sqlite3_bind_text(handle, index, v, -1, Self.transient); index += 1 }
+    mutating func bind(_ v: [UInt8]) {
+        v.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+        index += 1
+    }
     mutating func bindNull() { sqlite3_bind_null(handle, index); index += 1 }
 
     /// Runs the statement to completion.

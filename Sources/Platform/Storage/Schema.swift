@@ -166,6 +166,36 @@ enum Schema {
                 CREATE INDEX broker_credentials_user ON broker_credentials(user_id);
                 """)
         }
+        m.registerMigration("v5-fanout-journal") { db in
+            // An execution's whole fan-out is one journal row in its transaction; `projectFanouts`
+            // expands it into orders and positions behind it. `fanout_books` counts the commits of
+            // each (strategy, symbol), and the triggers count every subscription change too, so a
+            // process knows when the inputs it kept from its last commit are still current.
+            try db.execute(sql: """
+                CREATE TABLE fanout_journal (
+                    execution_id INTEGER PRIMARY KEY REFERENCES executions(id),
+                    strategy_id INTEGER NOT NULL REFERENCES strategies(id),
+                    symbol TEXT NOT NULL,
+                    candle_time INTEGER NOT NULL,
+                    changes BLOB NOT NULL
+                );
+                CREATE TABLE fanout_books (
+                    strategy_id INTEGER NOT NULL REFERENCES strategies(id),
+                    symbol TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    PRIMARY KEY (strategy_id, symbol)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER subscriptions_insert_books AFTER INSERT ON subscriptions BEGIN
+                    UPDATE fanout_books SET generation = generation + 1 WHERE strategy_id = NEW.strategy_id;
+                END;
+                CREATE TRIGGER subscriptions_update_books AFTER UPDATE ON subscriptions BEGIN
+                    UPDATE fanout_books SET generation = generation + 1 WHERE strategy_id IN (OLD.strategy_id, NEW.strategy_id);
+                END;
+                CREATE TRIGGER subscriptions_delete_books AFTER DELETE ON subscriptions BEGIN
+                    UPDATE fanout_books SET generation = generation + 1 WHERE strategy_id = OLD.strategy_id;
+                END;
+                """)
+        }
         return m
     }
 }

@@ -103,7 +103,7 @@ enum BacktestOutput {
             ("profit factor", s.profitFactor.map { String(format: "%.2f", $0) } ?? "—"),
             ("failed calls", "\(r.failedCalls)"), ("speed", String(format: "%.0f candles/s", r.candlesPerSecond)),
             ("time in strategy", String(format: "%.1f%% of wall time", r.strategyShare * 100)),
-            ("phases (s)", ["lock", "data", "strategy", "fanout", "commit"].map { String(format: "%@ %.2f", $0, r.phaseSeconds[$0] ?? 0) }
+            ("phases (s)", ["lock", "data", "strategy", "fanout", "commit", "project"].map { String(format: "%@ %.2f", $0, r.phaseSeconds[$0] ?? 0) }
                 .joined(separator: ", ")),
         ]
         return rows.map { $0.0.padding(toLength: 18, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")

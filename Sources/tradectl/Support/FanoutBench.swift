@@ -24,23 +24,25 @@ struct FanoutBench {
         var cases: [BenchCase] = []
         for n in [1, 100, 10_000] {
             progress("fanout-\(n)")
-            cases.append(try await fanout(n, host: host, path: dir.appendingPathComponent("fanout-\(n).sqlite").path))
+            cases += try await fanout(n, host: host, path: dir.appendingPathComponent("fanout-\(n).sqlite").path)
         }
         let sma = try String(contentsOfFile: "\(root)/python/strategies/sma_crossover.py", encoding: .utf8)
         progress("e2e-100x100")
-        cases.append(try await e2e("e2e-100x100", host: host, source: Self.lightSource, strategies: 100, subscribers: 100,
-                                   lookback: 200, path: dir.appendingPathComponent("e2e-light.sqlite").path))
+        cases += try await e2e("e2e-100x100", host: host, source: Self.lightSource, strategies: 100, subscribers: 100,
+                                lookback: 200, path: dir.appendingPathComponent("e2e-light.sqlite").path)
         progress("e2e-pandas-100x100")
-        cases.append(try await e2e("e2e-pandas-100x100", host: host, source: sma, strategies: 100, subscribers: 100,
-                                   lookback: 500, path: dir.appendingPathComponent("e2e-pandas.sqlite").path))
+        cases += try await e2e("e2e-pandas-100x100", host: host, source: sma, strategies: 100, subscribers: 100,
+                                lookback: 500, path: dir.appendingPathComponent("e2e-pandas.sqlite").path)
         progress("e2e-1x10000")
-        cases.append(try await e2e("e2e-1x10000", host: host, source: Self.lightSource, strategies: 1, subscribers: 10_000,
-                                   lookback: 200, path: dir.appendingPathComponent("e2e-wide.sqlite").path))
+        cases += try await e2e("e2e-1x10000", host: host, source: Self.lightSource, strategies: 1, subscribers: 10_000,
+                                lookback: 200, path: dir.appendingPathComponent("e2e-wide.sqlite").path)
         return cases
     }
 
-    /// Sizing plus the one-transaction commit for `n` subscribers, on a BUY/SELL reversal each round.
-    private func fanout(_ n: Int, host: StrategyHost, path: String) async throws -> BenchCase {
+    /// Sizing plus the one-transaction commit for `n` subscribers, on a BUY/SELL reversal each round;
+    /// and, untimed there and measured as `project-fanout-N`, expanding that commit's journal entry
+    /// into the orders and positions tables before the next round (the worker does it after each pass).
+    private func fanout(_ n: Int, host: StrategyHost, path: String) async throws -> [BenchCase] {
         let db = try PlatformDatabase(path: path)
         let author = try db.createUser(name: "author")
         let version = try db.createStrategy(ownerID: author, name: "fanout",
@@ -49,8 +51,8 @@ struct FanoutBench {
             try! SubscriptionTerms(capital: 1_000 + Double(i % 100) * 50, riskPerTrade: 0.005 + Double(i % 10) * 0.002, leverage: Double(1 + i % 10))
         }
         let series = SyntheticCandles(seed: 11).generate(rounds + 10)
-        let coordinator = Coordinator(db: db, host: host)
-        var samples: [UInt64] = []
+        let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+        var samples: [UInt64] = [], projections: [UInt64] = []
         let clock = ContinuousClock()
         for i in 0..<(rounds + 5) {
             let window = series.window(endingAt: 5 + i, lookback: 5)
@@ -59,14 +61,20 @@ struct FanoutBench {
                                 stopLoss: i % 2 == 0 ? close * 0.98 : close * 1.02, symbol: "BTCUSDT")
             let start = clock.now
             _ = try await coordinator.commit(signals: [signal], version: version, window: window)
-            if i >= 5 { samples.append(RuntimeBench.nanos(clock.now - start)) }
+            let committed = clock.now
+            try db.projectFanouts()
+            if i >= 5 {
+                samples.append(RuntimeBench.nanos(committed - start))
+                projections.append(RuntimeBench.nanos(clock.now - committed))
+            }
         }
-        return BenchCase(name: "fanout-\(n)", samples: samples)
+        return [BenchCase(name: "fanout-\(n)", samples: samples), BenchCase(name: "project-fanout-\(n)", samples: projections)]
     }
 
-    /// From candle close until every order is committed: one frame, every strategy once, fan-out each.
+    /// From candle close until every order is committed: one frame, every strategy once, fan-out
+    /// each; then, measured as `project-<name>`, expanding the round's journal entries.
     private func e2e(_ name: String, host: StrategyHost, source: String, strategies: Int, subscribers: Int, lookback: Int,
-                     path: String) async throws -> BenchCase {
+                     path: String) async throws -> [BenchCase] {
         let db = try PlatformDatabase(path: path)
         let author = try db.createUser(name: "author")
         var loaded: [LoadedVersion] = []
@@ -79,18 +87,23 @@ struct FanoutBench {
             let strategy = try await host.load(StrategySource(id: "\(name)-\(s)", code: source))
             loaded.append(LoadedVersion(version: version, strategy: strategy))
         }
-        let coordinator = Coordinator(db: db, host: host)
+        let coordinator = Coordinator(db: db, host: host, projection: .deferred)
         let e2eRounds = max(5, min(rounds, subscribers * strategies >= 10_000 ? 30 : rounds))
         let series = SyntheticCandles(seed: 5).generate(lookback + e2eRounds + 5)
-        var samples: [UInt64] = []
+        var samples: [UInt64] = [], projections: [UInt64] = []
         let clock = ContinuousClock()
         for i in 0..<(e2eRounds + 2) {
             let window = series.window(endingAt: lookback - 1 + i, lookback: lookback)
             let start = clock.now
             let frame = try host.frame(window)
             for l in loaded { _ = try await coordinator.execute(l, frame: frame) }
-            if i >= 2 { samples.append(RuntimeBench.nanos(clock.now - start)) }
+            let committed = clock.now
+            try db.projectFanouts()
+            if i >= 2 {
+                samples.append(RuntimeBench.nanos(committed - start))
+                projections.append(RuntimeBench.nanos(clock.now - committed))
+            }
         }
-        return BenchCase(name: name, samples: samples)
+        return [BenchCase(name: name, samples: samples), BenchCase(name: "project-\(name)", samples: projections)]
     }
 }
