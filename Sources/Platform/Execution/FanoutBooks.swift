@@ -18,17 +18,29 @@ final class FanoutBooks: Sendable {
         let subscribers: [FanoutInputs.Subscriber]
     }
 
-    private let books = Mutex<[Key: Book]>([:])
+    private struct State {
+        var books: [Key: Book] = [:]
+        var hits = 0, misses = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// How often a commit found its book current, and how often it read the tables.
+    var usage: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
 
     /// The book left at `generation`, if this process has it.
     func subscribers(_ key: Key, at generation: Int64) -> [FanoutInputs.Subscriber]? {
-        books.withLock { $0[key].flatMap { $0.generation == generation ? $0.subscribers : nil } }
+        state.withLock { s in
+            let found = s.books[key].flatMap { $0.generation == generation ? $0.subscribers : nil }
+            if found == nil { s.misses += 1 } else { s.hits += 1 }
+            return found
+        }
     }
 
     /// Keeps the book a commit left, unless a later one is kept already.
     func keep(_ key: Key, at generation: Int64, _ subscribers: [FanoutInputs.Subscriber]) {
-        books.withLock { books in
-            if (books[key]?.generation ?? .min) < generation { books[key] = Book(generation: generation, subscribers: subscribers) }
+        state.withLock { s in
+            if (s.books[key]?.generation ?? .min) < generation { s.books[key] = Book(generation: generation, subscribers: subscribers) }
         }
     }
 }

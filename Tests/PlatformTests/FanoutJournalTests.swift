@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+@testable import Platform
+import StrategyRuntime
+import Testing
+
+extension PlatformTests {
+    /// The fan-out journal (one row per execution, expanded behind the commit) and the books each
+    /// process keeps of its last commit.
+    @Suite struct FanoutJournalTests {
+        /// BUY when the close rose, SELL when it fell: every subscriber reverses on a zigzag.
+        static let flip = """
+            def main(data, ctx):
+                c = data["close"]
+                return {"action": "BUY" if c.iloc[-1] > c.iloc[-2] else "SELL"}
+            """
+
+        static let zigzag: [Double] = (0..<40).map { (i: Int) -> Double in
+            let swing: Double = i % 2 == 0 ? 1.5 : -1.2
+            return 100 + Double(i % 7) * swing + Double(i) * 0.1
+        }
+
+        @Test func entriesRoundTripAndMalformedBytesAreATypedError() throws {
+            let trade = Trade(side: .short, entryTime: 1, exitTime: 2, entryPrice: 10, exitPrice: 9, qty: 3, pnl: 2.9,
+                              returnPct: 9.6, reason: "take-profit", entryFee: 0.1)
+            let changes = [
+                FanoutChange(subscriptionID: 7, userID: 70, orders: [
+                    PaperOrder(side: .sell, qty: 3, price: 9, fee: 0.05, purpose: "close"),
+                    PaperOrder(side: .buy, qty: 0, price: 9, fee: 0, purpose: "open", skipped: "notional 1 is below the minimum 5 €"),
+                ], closed: trade, closedWithin: [trade], opened: nil),
+                FanoutChange(subscriptionID: 8, userID: 80, orders: [PaperOrder(side: .buy, qty: 1.25, price: 9, fee: 0, purpose: "custom")],
+                             closed: nil, closedWithin: [],
+                             opened: Position(side: .long, qty: 1.25, entryPrice: 9, entryTime: 2, entryFee: 0, stopLoss: 8.5, takeProfit: nil)),
+            ]
+            let bytes = FanoutJournal.encode(changes)
+            #expect(try FanoutJournal.decode(bytes, row: 1) == changes)
+            #expect(try FanoutJournal.decode(FanoutJournal.encode([]), row: 1).isEmpty)
+            for bad in [Array(bytes.dropLast()), bytes + [0], [UInt8](repeating: 0, count: 40), Array(bytes.prefix(7)), []] {
+                #expect(throws: PlatformError.self) { try FanoutJournal.decode(bad, row: 1) }
+            }
+            var wrongCount = bytes
+            wrongCount[3] = 0xFF  // claims far more entries than the bytes hold
+            let error = #expect(throws: PlatformError.self) { try FanoutJournal.decode(wrongCount, row: 42) }
+            #expect(error?.code == .storage)
+            #expect(error?.message.contains("execution 42") == true)
+        }
+
+        @Test func aCrashWhileExpandingLeavesTheEntryToBeExpandedOnce() async throws {
+            let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 6)
+            let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+            let report = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes)))
+            #expect(report.ordersFilled == subs.count)
+            #expect(try db.pendingFanouts() == 1)
+            #expect(try db.orderCount() == 0)  // committed in the journal, not yet expanded
+
+            #expect(throws: PlatformError.self) {
+                try db.projectFanouts(afterEntry: { _ in throw PlatformError(.storage, "injected crash") })
+            }
+            #expect(try db.pendingFanouts() == 1)
+            #expect(try db.orderCount() == 0)
+            #expect(try db.openPosition(userID: subs[0].user, subscriptionID: subs[0].subscription, symbol: "BTCUSDT") == nil)
+
+            #expect(try db.projectFanouts() == 1)
+            #expect(try db.projectFanouts() == 0)
+            #expect(try db.pendingFanouts() == 0)
+            #expect(try db.orderCount() == subs.count)
+            #expect(try db.openPosition(userID: subs[0].user, subscriptionID: subs[0].subscription, symbol: "BTCUSDT") != nil)
+        }
+
+        @Test func aMalformedEntryStopsTheExpansionWithATypedErrorAndIsKept() async throws {
+            let (db, host, loaded, _) = try await PlatformFixture.platform(strategy: "counter", subscribers: 2)
+            let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+            _ = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes)))
+            _ = try db.write { db in try db.execute(sql: "UPDATE fanout_journal SET changes = x'544A31FFFF'") }
+            let error = #expect(throws: PlatformError.self) { try db.projectFanouts() }
+            #expect(error?.code == .storage)
+            #expect(try db.pendingFanouts() == 1)
+            #expect(try db.orderCount() == 0)
+        }
+
+        /// Two "processes" (two connections, each with its own books) take turns on one strategy,
+        /// deferring the expansion, while subscribers join and pause through either of them: the
+        /// trades are those of one coordinator on a private database doing the same.
+        @Test func booksAreUsedOnlyWhileNobodyElseCommittedOrSubscribed() async throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-books-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = dir.appendingPathComponent("p.sqlite").path
+            let a = try PlatformDatabase(path: path), b = try PlatformDatabase(path: path)
+            let reference = try PlatformDatabase.inMemory()
+            let host = try await PlatformFixture.host()
+            let strategy = try await host.load(StrategySource(id: "flip", code: Self.flip))
+            var subscriptions: [[(user: Int64, subscription: Int64)]] = [[], []]
+            var versions: [StoredVersion] = []
+            for (n, db) in [a, reference].enumerated() {
+                let author = try db.createUser(name: "author")
+                let version = try db.createStrategy(ownerID: author, name: "flip",
+                                                    spec: StrategyVersionSpec(source: Self.flip, symbols: ["BTCUSDT"], timeframe: .m1, lookback: 3))
+                versions.append(version)
+                for i in 0..<4 { subscriptions[n].append(try Self.subscribe(db, version.strategyID, i)) }
+            }
+            let coordinators = [Coordinator(db: a, host: host, projection: .deferred), Coordinator(db: b, host: host, projection: .deferred)]
+            let solo = Coordinator(db: reference, host: host)
+            for end in 2..<Self.zigzag.count {
+                let frame = try host.frame(PlatformFixture.candles(Array(Self.zigzag[...end])).window(endingAt: end, lookback: 3))
+                // A runs two candles in a row (its book is current), then B runs one (A's book is stale).
+                let mine = coordinators[end % 3 == 0 ? 1 : 0]
+                #expect(try await mine.execute(LoadedVersion(version: versions[0], strategy: strategy), frame: frame).outcome == .committed(status: "ok"))
+                #expect(try await solo.execute(LoadedVersion(version: versions[1], strategy: strategy), frame: frame).outcome == .committed(status: "ok"))
+                if end % 5 == 0 { try a.projectFanouts() }
+                if end == 12 {  // a subscriber joins through B, between two of A's commits
+                    subscriptions[0].append(try Self.subscribe(b, versions[0].strategyID, 4))
+                    subscriptions[1].append(try Self.subscribe(reference, versions[1].strategyID, 4))
+                }
+                if end == 22 {  // and one pauses
+                    try b.setStatus(userID: subscriptions[0][1].user, subscriptionID: subscriptions[0][1].subscription, to: .paused)
+                    try reference.setStatus(userID: subscriptions[1][1].user, subscriptionID: subscriptions[1][1].subscription, to: .paused)
+                }
+            }
+            try b.projectFanouts()
+            #expect(a.books.usage.hits > 5)
+            #expect(a.books.usage.misses > 5)
+            var trades = 0
+            for (mine, theirs) in zip(subscriptions[0], subscriptions[1]) {
+                let got = try a.trades(userID: mine.user, subscriptionID: mine.subscription)
+                let want = try reference.trades(userID: theirs.user, subscriptionID: theirs.subscription)
+                #expect(got == want)
+                #expect(try a.openPosition(userID: mine.user, subscriptionID: mine.subscription, symbol: "BTCUSDT")
+                        == reference.openPosition(userID: theirs.user, subscriptionID: theirs.subscription, symbol: "BTCUSDT"))
+                trades += got.count
+            }
+            #expect(trades > 60)
+            #expect(try a.orderCount() == reference.orderCount())
+        }
+
+        static func subscribe(_ db: PlatformDatabase, _ strategyID: Int64, _ i: Int) throws -> (user: Int64, subscription: Int64) {
+            let user = try db.createUser(name: "user\(i)")
+            let terms = try SubscriptionTerms(capital: 1_000 + Double(i) * 250, riskPerTrade: 0.02, leverage: 3)
+            return (user, try db.subscribe(userID: user, strategyID: strategyID, terms: terms))
+        }
+    }
+}
