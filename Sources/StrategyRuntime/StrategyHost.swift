@@ -122,7 +122,7 @@ public final class StrategyHost: Sendable {
         }
         if let remote = strategy.remote {
             do {
-                return try await remote.worker.run(handle: remote.handle, window: frame.window, context: context)
+                return try await remote.worker.run(handle: remote.handle, frame: frame, context: context)
             } catch where error.code == .crashed {
                 strategy.recordCrash()
                 throw error

@@ -6,8 +6,13 @@ import Testing
 
     @Test func requestsAndRepliesRoundTrip() throws {
         let w = SyntheticCandles(seed: 1).generate(5)
-        let run = WorkerRequest.run(handle: 7, window: w, context: StrategyCallContext(paramsJSON: #"{"a":1}"#, stateJSON: "{}"))
+        let context = StrategyCallContext(paramsJSON: #"{"a":1}"#, stateJSON: "{}")
+        let run = WorkerRequest.run(handle: 7, frameID: 1 << 40, window: w, context: context)
         #expect(try WorkerRequest.decode(Self.body(run.encode())) == run)
+        let byID = WorkerRequest.run(handle: 7, frameID: 3, window: nil, context: context)
+        #expect(try WorkerRequest.decode(Self.body(byID.encode())) == byID)
+        #expect(byID.encode().count < 64)  // a frame the worker holds is named, not sent
+        #expect(try WorkerResponse.decode(Self.body(WorkerResponse.frameMissing(3).encode()), limits: StrategyLimits()) == .frameMissing(3))
         let outcome = WorkerResponse.outcome(StrategyOutcome(
             signals: [Signal(action: .buy, entryPrice: 10, stopLoss: 9, takeProfit: nil, symbol: "X")],
             stateJSON: #"{"n":1}"#, stdout: "hi", stderr: "", outputTruncated: false, strategyNanos: 42))
@@ -25,9 +30,24 @@ import Testing
         [102, 1, 0, 0, 0, 3, 0, 0, 0, 66, 85, 89],  // a signal cut short
         [200, 5, 0, 0, 0, 104, 101, 108, 108, 111], // an unknown error code
         [101, 1, 0],                                // a load reply cut short
+        [103, 1, 0, 0],                             // a frame id cut short
     ])
     func malformedRepliesAreTypedErrors(bytes: [UInt8]) {
         #expect(throws: Wire.Malformed.self) { _ = try WorkerResponse.decode(bytes, limits: StrategyLimits()) }
+    }
+
+    @Test func theFrameCacheKeepsTheNewestFramesFirstInFirstOut() {
+        var cache = FrameCache<String>(capacity: 2)
+        cache.insert(1, "a")
+        cache.insert(2, "b")
+        cache.insert(1, "a again")  // held already: neither replaced in order nor duplicated
+        #expect(cache.ids == [1, 2])
+        cache.insert(3, "c")
+        #expect(cache.ids == [2, 3])
+        #expect(!cache.contains(1))
+        #expect(cache[2] == "b")
+        cache.removeAll()
+        #expect(!cache.contains(3))
     }
 
     @Test func oversizedFieldsAreRefused() {

@@ -50,6 +50,36 @@ import Testing
         #expect(remote.isolation == .process)
     }
 
+    /// The worker keeps the 8 newest frames and the host sends a window only for a frame the
+    /// worker does not hold: strategies sharing a worker, called on 12 frames out of order and
+    /// again after the worker is killed, always see the frame they were called on.
+    @Test func framesSentOnceStayInStepWithTheWorker() async throws {
+        let host = try await StrategyHost()
+        let code = "def main(data):\n    return {\"action\": \"BUY\", \"stopLoss\": float(data[\"close\"].iloc[-1]) - 1}\n"
+        var a = StrategySource(id: "frames-a", code: code), b = StrategySource(id: "frames-b", code: code)
+        a.author = "frames"
+        b.author = "frames"
+        let sa = try await host.load(a, isolation: .process, limits: Self.limits)
+        let sb = try await host.load(b, isolation: .process, limits: Self.limits)
+        #expect(sa.workerPID == sb.workerPID)
+        let series = SyntheticCandles(seed: 4).generate(80)
+        let frames = try (0..<12).map { try host.frame(series.window(endingAt: 40 + $0, lookback: 30)) }
+        var order = Array(0..<12) + Array((0..<12).reversed()) + [3, 3, 11, 0, 7, 7, 1, 10]
+        order += order.shuffled()
+        func check(_ i: Int) async throws {
+            for s in [sa, sb] {
+                let out = try await host.run(s, on: frames[i], context: StrategyCallContext())
+                #expect(out.signals.first?.stopLoss == frames[i].window.close.last! - 1, "frame \(i)")
+            }
+        }
+        for i in order { try await check(i) }
+        let pid = try #require(sa.workerPID)
+        kill(pid, SIGKILL)
+        try await Task.sleep(for: .milliseconds(100))
+        for i in [5, 5, 6] { try await check(i) }  // a fresh worker holds no frame: each is sent again
+        #expect(sa.workerPID != pid)
+    }
+
     @Test func aCLevelLoopGetsItsWorkerKilledAndTheStrategyRunsAgain() async throws {
         let host = try await StrategyHost()
         let s = try await host.load(StrategySource(id: "loop", code: Self.switchable), isolation: .process, limits: Self.limits)

@@ -10,12 +10,16 @@ import Synchronization
 /// In a sub-interpreter it is a `PureFrame` of tuples.
 public final class CandleFrame: Sendable {
     public let window: CandleWindow
+    /// Unique in this process: `process`-level workers keep frames by it.
+    public let id: UInt64
     private let built = Mutex<[Int: PyHandle]>([:])
+    private static let nextID = Atomic<UInt64>(1)
 
     /// - Throws: `StrategyError` with code `invalidInput` when the window is malformed.
     public init(_ window: CandleWindow) throws(StrategyError) {
         try window.validate()
         self.window = window
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     /// The shared object in `interp`, built on first use. GIL held; the pointer is borrowed.

@@ -3,12 +3,16 @@ import Synchronization
 
 /// A long-lived `tradectl sandbox-worker` process and the strategies loaded into it.
 ///
-/// Calls are serialised on a private queue (never the cooperative pool). A call past its
-/// deadline gets the worker killed: that call fails with `timeout`; a worker that dies on its
-/// own fails the call with `crashed`. The next call starts a fresh worker and reloads every
-/// strategy it held, so other strategies on it carry on.
+/// One call at a time owns the worker (`owner`, a semaphore, so ownership can pass from the
+/// caller's thread to `queue`). A run first tries on the caller's thread: it sends the request
+/// and polls the pipe for as long as the strategy typically takes (like in-process calls poll
+/// their interpreter thread), so a short call costs no thread hand-off at all. A reply not in by
+/// then is awaited on `queue`, never on the cooperative pool, and so is everything slow: loads,
+/// starts, restarts. A call past its deadline gets the worker killed: that call fails with
+/// `timeout`; a worker that dies on its own fails the call with `crashed`. The next call starts a
+/// fresh worker and reloads every strategy it held, so other strategies on it carry on.
 ///
-/// `@unchecked Sendable`: all mutable state is touched only on `queue`.
+/// `@unchecked Sendable`: all mutable state is touched only by the holder of `owner`.
 final class ProcessWorker: @unchecked Sendable {
     let executable: String
     /// `sandbox-worker` and its options.
@@ -20,6 +24,13 @@ final class ProcessWorker: @unchecked Sendable {
     /// Crashes since the last successful call: a fresh worker waits 100 ms × 2^(n−1), at most 5 s.
     private var consecutiveCrashes = 0
     private let queue = DispatchQueue(label: "tradectl.process-worker")
+    private let owner = DispatchSemaphore(value: 1)
+    /// Where a run sent from the caller's thread waits for its reply. Not `queue`: blocks queued
+    /// there wait for `owner`, which that run holds until its reply is in.
+    private let replies = DispatchQueue(label: "tradectl.process-worker.replies")
+    /// How long a caller polls for a reply: each strategy's typical round trip, within these bounds.
+    private let spinFloor: Duration, spinLimit: Duration
+    private var typicalNanos: [UInt32: UInt64] = [:]
     private var process: Process?
     private var input: FileHandle?
     private var outputFD: Int32 = -1
@@ -28,11 +39,17 @@ final class ProcessWorker: @unchecked Sendable {
     /// Host-side handle → the running worker's handle.
     private var remoteHandles: [UInt32: UInt32] = [:]
     private var nextHandle: UInt32 = 1
+    /// The frames the running worker holds (the same list it keeps), so a window crosses the
+    /// pipe once per worker: every strategy of the worker called on one frame shares its build.
+    private var frames = FrameCache<Void>()
     /// When the last load or call ended, for idle eviction.
     private var lastUsed = ContinuousClock.now
 
-    init(executable: String, arguments: [String] = ["sandbox-worker"], recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30) {
+    init(executable: String, arguments: [String] = ["sandbox-worker"], recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30,
+         spinFloor: Duration = .microseconds(50), spinLimit: Duration = .milliseconds(1)) {
         self.arguments = arguments
+        self.spinFloor = spinFloor
+        self.spinLimit = spinLimit
         self.executable = executable
         self.recycleAfter = recycleAfter
         self.rssLimit = rssLimit
@@ -42,6 +59,8 @@ final class ProcessWorker: @unchecked Sendable {
     /// this side and are reloaded into a fresh process by their next call.
     func evictIfIdle(_ idle: Duration) {
         queue.async { [self] in
+            owner.wait()
+            defer { owner.signal() }
             if process != nil, ContinuousClock.now - lastUsed >= idle { restart() }
         }
     }
@@ -70,6 +89,8 @@ final class ProcessWorker: @unchecked Sendable {
     /// Loads a strategy; returns the host-side handle and whether `main` takes `ctx`.
     func load(_ source: StrategySource, limits: StrategyLimits) async throws(StrategyError) -> (UInt32, Bool) {
         let result: Result<(UInt32, Bool), StrategyError> = await onQueue { [self] in
+            owner.wait()
+            defer { owner.signal() }
             do throws(StrategyError) {
                 let (remote, ctx) = try loadOnWorker(source, limits: limits)
                 let handle = nextHandle
@@ -85,39 +106,171 @@ final class ProcessWorker: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Runs a loaded strategy on a window.
-    func run(handle: UInt32, window: CandleWindow, context: StrategyCallContext) async throws(StrategyError) -> StrategyOutcome {
-        let result: Result<StrategyOutcome, StrategyError> = await onQueue { [self] in
-            do throws(StrategyError) {
-                guard let (source, limits) = sources[handle] else { throw StrategyError(.invalidInput, "unknown strategy handle") }
-                try ensureStarted()  // a worker found dead is replaced here, before handles are looked up
-                if remoteHandles[handle] == nil {  // the worker was restarted since: load again first
-                    remoteHandles[handle] = try loadOnWorker(source, limits: limits).0
+    /// Runs a loaded strategy on a frame.
+    func run(handle: UInt32, frame: CandleFrame, context: StrategyCallContext) async throws(StrategyError) -> StrategyOutcome {
+        if owner.wait(timeout: .now()) == .success {
+            let start = ContinuousClock.now
+            switch attempt(handle: handle, frame: frame, context: context) {
+            case .done(let result):
+                owner.signal()
+                return try result.get()
+            case .pending(let call):
+                let result: Result<StrategyOutcome, StrategyError> = await withCheckedContinuation { c in
+                    replies.async { [self] in
+                        let result = complete(call, start: start)
+                        owner.signal()
+                        c.resume(returning: result)
+                    }
                 }
-                var request = WorkerRequest.run(handle: remoteHandles[handle]!, window: window, context: context)
-                let reply: WorkerResponse
-                do throws(StrategyError) {
-                    reply = try exchange(request, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
-                } catch where error.code == .workerRestarted {
-                    remoteHandles[handle] = try loadOnWorker(source, limits: limits).0
-                    request = .run(handle: remoteHandles[handle]!, window: window, context: context)
-                    reply = try exchange(request, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
-                }
-                consecutiveCrashes = 0
-                lastUsed = .now
-                recycleIfDue()
-                switch reply {
-                case .outcome(let o): return .success(o)
-                case .failure(var e):
-                    e.strategyID = source.id
-                    return .failure(e)
-                case .loaded: throw StrategyError(.crashed, "the worker answered a run with a load reply", strategyID: source.id)
-                }
-            } catch {
-                return .failure(error)
+                return try result.get()
+            case .onQueue(let resend):
+                owner.signal()
+                return try await runOnQueue(handle: handle, frame: frame, context: context, resend: resend)
             }
         }
+        return try await runOnQueue(handle: handle, frame: frame, context: context, resend: false)
+    }
+
+    private func runOnQueue(handle: UInt32, frame: CandleFrame, context: StrategyCallContext,
+                            resend: Bool) async throws(StrategyError) -> StrategyOutcome {
+        let result: Result<StrategyOutcome, StrategyError> = await onQueue { [self] in
+            owner.wait()
+            defer { owner.signal() }
+            return runOwned(handle: handle, frame: frame, context: context, resend: resend)
+        }
         return try result.get()
+    }
+
+    /// A run sent from the caller's thread whose reply was not in within the poll.
+    private struct PendingRun {
+        let handle: UInt32
+        let frame: CandleFrame
+        let context: StrategyCallContext
+        let end: ContinuousClock.Instant
+        var received: [UInt8]
+    }
+
+    private enum Attempt {
+        case done(Result<StrategyOutcome, StrategyError>)
+        case pending(PendingRun)
+        /// Not for the caller's thread: nothing sent yet, or the frame must be sent again.
+        case onQueue(resend: Bool)
+    }
+
+    /// The caller's-thread try (owner held): only for a running worker that holds the strategy.
+    private func attempt(handle: UInt32, frame: CandleFrame, context: StrategyCallContext) -> Attempt {
+        guard let (source, limits) = sources[handle], let remote = remoteHandles[handle], let input,
+              let p = process, p.isRunning else { return .onQueue(resend: false) }
+        let start = ContinuousClock.now
+        let send = !frames.contains(frame.id)
+        let request = WorkerRequest.run(handle: remote, frameID: frame.id, window: send ? frame.window : nil, context: context)
+        guard WorkerServer.writeAll(fd: input.fileDescriptor, request.encode()) else { return .onQueue(resend: false) }  // dead: restarted there
+        if send { frames.insert(frame.id, ()) }
+        let wanted = Duration.nanoseconds(Int64(min(typicalNanos[handle] ?? 0, 1 << 40))) * 1.25 + .microseconds(30)
+        let pollUntil = start + max(spinFloor, min(wanted, spinLimit))
+        var call = PendingRun(handle: handle, frame: frame, context: context, end: start + limits.timeout + .milliseconds(50), received: [])
+        while ContinuousClock.now < pollUntil {
+            var pfd = pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 0) > 0 {
+                var chunk = [UInt8](repeating: 0, count: 64 << 10)
+                let r = chunk.withUnsafeMutableBytes { read(outputFD, $0.baseAddress!, $0.count) }
+                guard r > 0 else { return .pending(call) }  // closed or failed: the slow path says why
+                call.received += chunk[..<r]
+                if let body = Self.frameBody(call.received) {
+                    guard body.count + 4 == call.received.count else {
+                        restart()
+                        return .done(.failure(StrategyError(.crashed, "the worker sent bytes past its reply; it was restarted",
+                                                            strategyID: source.id)))
+                    }
+                    let reply = decode(body, limits: limits, id: source.id)
+                    if case .success(.frameMissing) = reply { return .onQueue(resend: true) }
+                    return .done(outcome(reply, handle: handle, start: start))
+                }
+            } else {
+                sched_yield()  // polling must not keep the worker process off a core
+            }
+        }
+        return .pending(call)
+    }
+
+    /// The rest of a pending run, on `replies` (owner held).
+    private func complete(_ call: PendingRun, start: ContinuousClock.Instant) -> Result<StrategyOutcome, StrategyError> {
+        guard let (source, limits) = sources[call.handle] else { return .failure(StrategyError(.invalidInput, "unknown strategy handle")) }
+        let reply = Result { () throws(StrategyError) -> WorkerResponse in
+            try receive(after: call.received, until: call.end, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
+        }
+        return finish(reply, call: call, start: start)
+    }
+
+    /// A run's reply turned into its result; a `frameMissing` one is sent again with the window.
+    private func finish(_ reply: Result<WorkerResponse, StrategyError>, call: PendingRun,
+                        start: ContinuousClock.Instant) -> Result<StrategyOutcome, StrategyError> {
+        if case .success(.frameMissing) = reply {
+            return runOwned(handle: call.handle, frame: call.frame, context: call.context, resend: true)
+        }
+        return outcome(reply, handle: call.handle, start: start)
+    }
+
+    /// The complete frame body in `bytes`, if it is all there.
+    private static func frameBody(_ bytes: [UInt8]) -> [UInt8]? {
+        guard bytes.count >= 4 else { return nil }
+        let n = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
+        guard bytes.count >= 4 + n else { return nil }
+        return Array(bytes[4..<(4 + n)])
+    }
+
+    /// Runs on the holder of `owner`, start to end: starts or reloads the worker as needed.
+    private func runOwned(handle: UInt32, frame: CandleFrame, context: StrategyCallContext,
+                          resend: Bool = false) -> Result<StrategyOutcome, StrategyError> {
+        let start = ContinuousClock.now
+        let reply = Result { () throws(StrategyError) -> WorkerResponse in
+            guard let (source, limits) = sources[handle] else { throw StrategyError(.invalidInput, "unknown strategy handle") }
+            try ensureStarted()  // a worker found dead is replaced here, before handles are looked up
+            if remoteHandles[handle] == nil {  // the worker was restarted since: load again first
+                remoteHandles[handle] = try loadOnWorker(source, limits: limits).0
+            }
+            func call(resend: Bool) throws(StrategyError) -> WorkerResponse {
+                let send = resend || !frames.contains(frame.id)
+                if send { frames.insert(frame.id, ()) }
+                let request = WorkerRequest.run(handle: remoteHandles[handle]!, frameID: frame.id, window: send ? frame.window : nil,
+                                                context: context)
+                return try exchange(request, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
+            }
+            var reply: WorkerResponse
+            do throws(StrategyError) {
+                reply = try call(resend: resend)
+            } catch where error.code == .workerRestarted {
+                remoteHandles[handle] = try loadOnWorker(source, limits: limits).0
+                reply = try call(resend: false)
+            }
+            if case .frameMissing = reply { reply = try call(resend: true) }
+            return reply
+        }
+        return outcome(reply, handle: handle, start: start)
+    }
+
+    /// Book-keeping after a reply, and the run's result.
+    private func outcome(_ reply: Result<WorkerResponse, StrategyError>, handle: UInt32,
+                         start: ContinuousClock.Instant) -> Result<StrategyOutcome, StrategyError> {
+        let id = sources[handle]?.0.id ?? "?"
+        let response: WorkerResponse
+        switch reply {
+        case .success(let r): response = r
+        case .failure(let e): return .failure(e)
+        }
+        let took = UInt64(max(0, (ContinuousClock.now - start) / .nanoseconds(1)))
+        typicalNanos[handle] = typicalNanos[handle].map { ($0 * 7 + took) / 8 } ?? took
+        consecutiveCrashes = 0
+        lastUsed = .now
+        recycleIfDue()
+        switch response {
+        case .outcome(let o): return .success(o)
+        case .failure(var e):
+            e.strategyID = id
+            return .failure(e)
+        case .loaded, .frameMissing:
+            return .failure(StrategyError(.crashed, "the worker answered a run with \(response)", strategyID: id))
+        }
     }
 
     /// Runs `body` on the worker's queue. (Polling for the result here, as in-process calls do,
@@ -132,7 +285,7 @@ final class ProcessWorker: @unchecked Sendable {
         case .failure(var e):
             e.strategyID = source.id
             throw e
-        case .outcome: throw StrategyError(.crashed, "the worker answered a load with a run reply", strategyID: source.id)
+        case .outcome, .frameMissing: throw StrategyError(.crashed, "the worker answered a load with a run reply", strategyID: source.id)
         }
     }
 
@@ -149,15 +302,36 @@ final class ProcessWorker: @unchecked Sendable {
                 throw StrategyError(.crashed, "the worker process cannot be started", strategyID: id)
             }
         }
-        let end = ContinuousClock.now + deadline
-        guard let header = readExactly(4, until: end) else { throw failure(id: id, end: end, deadline: deadline) }
-        let n = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
-        guard n <= Wire.maxFrame, let body = readExactly(n, until: end) else { throw failure(id: id, end: end, deadline: deadline) }
+        return try receive(after: [], until: ContinuousClock.now + deadline, deadline: deadline, limits: limits, id: id)
+    }
+
+    /// Reads the rest of a reply whose first bytes are `received`, until `end`.
+    private func receive(after received: [UInt8], until end: ContinuousClock.Instant, deadline: Duration, limits: StrategyLimits,
+                         id: String) throws(StrategyError) -> WorkerResponse {
+        var bytes = received
+        if bytes.count < 4 {
+            guard let more = readExactly(4 - bytes.count, until: end) else { throw failure(id: id, end: end, deadline: deadline) }
+            bytes += more
+        }
+        let n = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
+        guard n <= Wire.maxFrame else { throw failure(id: id, end: end, deadline: deadline) }
+        if bytes.count < 4 + n {
+            guard let more = readExactly(4 + n - bytes.count, until: end) else { throw failure(id: id, end: end, deadline: deadline) }
+            bytes += more
+        }
+        guard bytes.count == 4 + n else {
+            restart()
+            throw StrategyError(.crashed, "the worker sent bytes past its reply; it was restarted", strategyID: id)
+        }
+        return try decode(Array(bytes[4...]), limits: limits, id: id).get()
+    }
+
+    private func decode(_ body: [UInt8], limits: StrategyLimits, id: String) -> Result<WorkerResponse, StrategyError> {
         do {
-            return try WorkerResponse.decode(body, limits: limits)
+            return .success(try WorkerResponse.decode(body, limits: limits))
         } catch {
             restart()
-            throw StrategyError(.crashed, "the worker sent a malformed reply (\(error)); it was restarted", strategyID: id)
+            return .failure(StrategyError(.crashed, "the worker sent a malformed reply (\(error)); it was restarted", strategyID: id))
         }
     }
 
@@ -236,10 +410,17 @@ final class ProcessWorker: @unchecked Sendable {
         outputHandle = nil
         outputFD = -1
         remoteHandles.removeAll()
+        frames.removeAll()
     }
 
     /// The worker's pid, for tests and operators.
-    var pid: Int32? { queue.sync { process?.processIdentifier } }
+    var pid: Int32? {
+        queue.sync {
+            owner.wait()
+            defer { owner.signal() }
+            return process?.processIdentifier
+        }
+    }
 }
 
 /// A strategy living in a `ProcessWorker`.

@@ -3,7 +3,9 @@ import Foundation
 /// What the host asks a `process`-level worker.
 enum WorkerRequest: Equatable {
     case load(StrategySource, StrategyLimits)
-    case run(handle: UInt32, window: CandleWindow, context: StrategyCallContext)
+    /// Runs a strategy on the host's frame `frameID`. The window travels only when the worker
+    /// does not hold that frame yet (see `FrameCache`); it then keeps it for later calls.
+    case run(handle: UInt32, frameID: UInt64, window: CandleWindow?, context: StrategyCallContext)
 
     func encode() -> [UInt8] {
         var w = Wire.Writer()
@@ -15,13 +17,17 @@ enum WorkerRequest: Equatable {
             w.string(source.code)
             for d in [limits.timeout, limits.loadTimeout, limits.grace] { w.u64(UInt64(max(0, d / .milliseconds(1)))) }
             for n in [limits.memoryBytes, limits.outputBytes, limits.recursionLimit, limits.stateBytes] { w.u64(UInt64(n)) }
-        case .run(let handle, let window, let context):
+        case .run(let handle, let frameID, let window, let context):
             w.u8(2)
             w.u32(handle)
-            w.string(window.symbol)
-            w.string(window.timeframe)
-            w.int64s(window.times)
-            for column in [window.open, window.high, window.low, window.close, window.volume] { w.doubles(column) }
+            w.u64(frameID)
+            w.u8(window == nil ? 0 : 1)
+            if let window {
+                w.string(window.symbol)
+                w.string(window.timeframe)
+                w.int64s(window.times)
+                for column in [window.open, window.high, window.low, window.close, window.volume] { w.doubles(column) }
+            }
             w.string(context.paramsJSON)
             w.string(context.stateJSON)
         }
@@ -43,13 +49,20 @@ enum WorkerRequest: Equatable {
             limits.stateBytes = Int(try r.u64())
             return .load(StrategySource(id: id, version: version, code: code), limits)
         case 2:
-            let handle = try r.u32(), symbol = try r.string(max: 64), timeframe = try r.string(max: 8)
-            let times = try r.int64s()
-            var columns: [[Double]] = []
-            for _ in 0..<5 { columns.append(try r.doubles()) }
-            let window = CandleWindow(symbol: symbol, timeframe: timeframe, times: times, open: columns[0], high: columns[1],
+            let handle = try r.u32(), frameID = try r.u64()
+            var window: CandleWindow?
+            switch try r.u8() {
+            case 0: break
+            case 1:
+                let symbol = try r.string(max: 64), timeframe = try r.string(max: 8)
+                let times = try r.int64s()
+                var columns: [[Double]] = []
+                for _ in 0..<5 { columns.append(try r.doubles()) }
+                window = CandleWindow(symbol: symbol, timeframe: timeframe, times: times, open: columns[0], high: columns[1],
                                       low: columns[2], close: columns[3], volume: columns[4])
-            return .run(handle: handle, window: window,
+            case let k: throw Wire.Malformed(description: "bad window flag \(k)")
+            }
+            return .run(handle: handle, frameID: frameID, window: window,
                         context: StrategyCallContext(paramsJSON: try r.string(), stateJSON: try r.string()))
         case let k:
             throw Wire.Malformed(description: "unknown request kind \(k)")
@@ -62,6 +75,8 @@ enum WorkerResponse: Equatable {
     case loaded(handle: UInt32, takesContext: Bool)
     case outcome(StrategyOutcome)
     case failure(StrategyError)
+    /// The run named a frame the worker does not hold: send it again with its window.
+    case frameMissing(UInt64)
 
     func encode() -> [UInt8] {
         var w = Wire.Writer()
@@ -85,6 +100,9 @@ enum WorkerResponse: Equatable {
             w.string(o.stderr)
             w.u8(o.outputTruncated ? 1 : 0)
             w.u64(o.strategyNanos)
+        case .frameMissing(let id):
+            w.u8(103)
+            w.u64(id)
         case .failure(let e):
             w.u8(200)
             w.string(e.code.description)
@@ -119,6 +137,8 @@ enum WorkerResponse: Equatable {
             let truncated = try r.u8() == 1
             return .outcome(StrategyOutcome(signals: signals, stateJSON: state, stdout: out, stderr: err,
                                             outputTruncated: truncated, strategyNanos: try r.u64()))
+        case 103:
+            return .frameMissing(try r.u64())
         case 200:
             guard let code = StrategyError.Code(description: try r.string(max: 64)) else { throw Wire.Malformed(description: "bad error code") }
             var e = StrategyError(code, try r.string(max: 1 << 16))

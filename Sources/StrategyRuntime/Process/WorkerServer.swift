@@ -21,6 +21,7 @@ public enum WorkerServer {
         let after = await ProcessHardening.confine(host, cpuSeconds: cpuSeconds)
         log("tradectl sandbox-worker: \(after.joined(separator: "; "))")
         var strategies: [UInt32: Strategy] = [:]
+        var frames = FrameCache<CandleFrame>()
         var next: UInt32 = 1
         while let frame = readFrame(fd: 0) {
             let response: WorkerResponse
@@ -35,10 +36,15 @@ public enum WorkerServer {
                     } catch {
                         response = .failure(error)
                     }
-                case .run(let handle, let window, let context):
+                case .run(let handle, let frameID, let window, let context):
                     if let s = strategies[handle] {
                         do {
-                            response = .outcome(try await host.run(s, on: try host.frame(window), context: context))
+                            if let window { frames.insert(frameID, try host.frame(window)) }
+                            if let frame = frames[frameID] {
+                                response = .outcome(try await host.run(s, on: frame, context: context))
+                            } else {
+                                response = .frameMissing(frameID)
+                            }
                         } catch {
                             response = .failure(error)
                         }
