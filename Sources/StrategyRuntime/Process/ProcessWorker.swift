@@ -162,13 +162,11 @@ final class ProcessWorker: @unchecked Sendable {
         guard let (source, limits) = sources[handle], let remote = remoteHandles[handle], let input,
               let p = process, p.isRunning else { return .onQueue(resend: false) }
         let start = ContinuousClock.now
-        let send = !frames.contains(frame.id)
-        let request = WorkerRequest.run(handle: remote, frameID: frame.id, window: send ? frame.window : nil, context: context)
+        let request = runRequest(remote: remote, frame: frame, context: context, resend: false)
         guard WorkerServer.writeAll(fd: input.fileDescriptor, request.encode()) else { return .onQueue(resend: false) }  // dead: restarted there
-        if send { frames.insert(frame.id, ()) }
         let wanted = Duration.nanoseconds(Int64(min(typicalNanos[handle] ?? 0, 1 << 40))) * 1.25 + .microseconds(30)
         let pollUntil = start + max(spinFloor, min(wanted, spinLimit))
-        var call = PendingRun(handle: handle, frame: frame, context: context, end: start + limits.timeout + .milliseconds(50), received: [])
+        var call = PendingRun(handle: handle, frame: frame, context: context, end: start + Self.deadline(limits), received: [])
         while ContinuousClock.now < pollUntil {
             var pfd = pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 0) > 0 {
@@ -197,7 +195,7 @@ final class ProcessWorker: @unchecked Sendable {
     private func complete(_ call: PendingRun, start: ContinuousClock.Instant) -> Result<StrategyOutcome, StrategyError> {
         guard let (source, limits) = sources[call.handle] else { return .failure(StrategyError(.invalidInput, "unknown strategy handle")) }
         let reply = Result { () throws(StrategyError) -> WorkerResponse in
-            try receive(after: call.received, until: call.end, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
+            try receive(after: call.received, until: call.end, deadline: Self.deadline(limits), limits: limits, id: source.id)
         }
         return finish(reply, call: call, start: start)
     }
@@ -210,6 +208,17 @@ final class ProcessWorker: @unchecked Sendable {
         }
         return outcome(reply, handle: call.handle, start: start)
     }
+
+    /// A run request; the window goes along when the worker does not hold the frame (or `resend`),
+    /// and the frame is then counted as held (a failed send restarts the worker, which forgets it).
+    private func runRequest(remote: UInt32, frame: CandleFrame, context: StrategyCallContext, resend: Bool) -> WorkerRequest {
+        let send = resend || !frames.contains(frame.id)
+        if send { frames.insert(frame.id, ()) }
+        return .run(handle: remote, frameID: frame.id, window: send ? frame.window : nil, context: context)
+    }
+
+    /// How long a run may take before its worker is killed: the strategy's timeout plus the pipe.
+    private static func deadline(_ limits: StrategyLimits) -> Duration { limits.timeout + .milliseconds(50) }
 
     /// The complete frame body in `bytes`, if it is all there.
     private static func frameBody(_ bytes: [UInt8]) -> [UInt8]? {
@@ -230,11 +239,8 @@ final class ProcessWorker: @unchecked Sendable {
                 remoteHandles[handle] = try loadOnWorker(source, limits: limits).0
             }
             func call(resend: Bool) throws(StrategyError) -> WorkerResponse {
-                let send = resend || !frames.contains(frame.id)
-                if send { frames.insert(frame.id, ()) }
-                let request = WorkerRequest.run(handle: remoteHandles[handle]!, frameID: frame.id, window: send ? frame.window : nil,
-                                                context: context)
-                return try exchange(request, deadline: limits.timeout + .milliseconds(50), limits: limits, id: source.id)
+                let request = runRequest(remote: remoteHandles[handle]!, frame: frame, context: context, resend: resend)
+                return try exchange(request, deadline: Self.deadline(limits), limits: limits, id: source.id)
             }
             var reply: WorkerResponse
             do throws(StrategyError) {
