@@ -4,45 +4,51 @@ extension Interpreter {
     /// Loads a strategy into this interpreter under the load limits.
     func load(_ source: StrategySource, isolation: IsolationLevel, limits: StrategyLimits) async throws(StrategyError) -> Strategy {
         try await call { [self] (py, once: ResumeOnce<Strategy>) in
-            let id = source.id
-            do throws(PythonFailure) {
-                let args: [PyPtr] = [
-                    try py.newString(StrategyModuleName.make(id: id, version: source.version)).take(),
-                    try py.newString(source.code).take(), try py.newString(source.pythonFilename).take(),
-                    try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
-                ]
-                let tuple = try py.newTuple(args)
-                let (raw, report) = withLimits(py, limits: limits, timeout: limits.loadTimeout, strategyID: id, onAbandon: {
-                    once.resume(.failure(Interpreter.quarantineError(id, timeout: limits.loadTimeout, grace: limits.grace)))
-                }) { PyObject_Call(py.runLoadFn.ptr, tuple.ptr, nil) }
-                if report.abandoned { Py_DecRef(raw); return }
-                let result = try py.check(raw)
-                let out = CapturedOutput(py, result.ptr, first: 2, limit: limits.outputBytes)
-                if var err = limitError(report, limits: limits, timeout: limits.loadTimeout, strategyID: id) {
-                    err.message = "while importing the strategy: " + err.message
-                    out.attach(to: &err)
-                    once.resume(.failure(err))
-                    return
-                }
-                let value = tc_tuple_item(result.ptr, 1)
-                guard PyObject_IsTrue(tc_tuple_item(result.ptr, 0)) == 1 else {
-                    let f = py.describe(exception: value)
-                    var err = StrategyError(.load, Interpreter.loadMessage(f), strategyID: id, traceback: f.traceback,
-                                            line: f.line > 0 ? f.line : nil)
-                    out.attach(to: &err)
-                    once.resume(.failure(err))
-                    return
-                }
-                let release: @Sendable (PyHandle.Pointer) -> Void = { [thread] p in thread.submit { _ in Py_DecRef(p.raw) } }
-                let strategy = Strategy(
-                    id: id, version: source.version, isolation: isolation, limits: limits,
-                    takesContext: PyLong_AsLong(tc_tuple_item(value, 2)) == 2, interpreter: self,
-                    main: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 1)).take(), release: release),
-                    module: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 0)).take(), release: release))
-                once.resume(.success(strategy))
-            } catch {
-                once.resume(.failure(StrategyError(.load, error.message, strategyID: id, traceback: error.traceback)))
+            let result = loadNow(source, isolation: isolation, limits: limits, py) { once.resume(.failure($0)) }
+            if let result { once.resume(result) }
+        }
+    }
+
+    /// `load`'s work, on this interpreter's thread with the GIL held. Nil when the watchdog
+    /// abandoned the import: `onAbandon` then received the error, from the watchdog's thread.
+    func loadNow(_ source: StrategySource, isolation: IsolationLevel, limits: StrategyLimits, _ py: PythonContext,
+                 onAbandon: @escaping @Sendable (StrategyError) -> Void) -> Result<Strategy, StrategyError>? {
+        let id = source.id
+        do throws(PythonFailure) {
+            let args: [PyPtr] = [
+                try py.newString(StrategyModuleName.make(id: id, version: source.version)).take(),
+                try py.newString(source.code).take(), try py.newString(source.pythonFilename).take(),
+                try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
+            ]
+            let tuple = try py.newTuple(args)
+            let (raw, report) = withLimits(py, limits: limits, timeout: limits.loadTimeout, strategyID: id, onAbandon: {
+                onAbandon(Interpreter.quarantineError(id, timeout: limits.loadTimeout, grace: limits.grace))
+            }) { PyObject_Call(py.runLoadFn.ptr, tuple.ptr, nil) }
+            if report.abandoned { Py_DecRef(raw); return nil }
+            let result = try py.check(raw)
+            let out = CapturedOutput(py, result.ptr, first: 2, limit: limits.outputBytes)
+            if var err = limitError(report, limits: limits, timeout: limits.loadTimeout, strategyID: id) {
+                err.message = "while importing the strategy: " + err.message
+                out.attach(to: &err)
+                return .failure(err)
             }
+            let value = tc_tuple_item(result.ptr, 1)
+            guard PyObject_IsTrue(tc_tuple_item(result.ptr, 0)) == 1 else {
+                let f = py.describe(exception: value)
+                var err = StrategyError(.load, Interpreter.loadMessage(f), strategyID: id, traceback: f.traceback,
+                                        line: f.line > 0 ? f.line : nil)
+                out.attach(to: &err)
+                return .failure(err)
+            }
+            let release: @Sendable (PyHandle.Pointer) -> Void = { [thread] p in thread.submit { _ in Py_DecRef(p.raw) } }
+            let strategy = Strategy(
+                id: id, version: source.version, isolation: isolation, limits: limits,
+                takesContext: PyLong_AsLong(tc_tuple_item(value, 2)) == 2, interpreter: self,
+                main: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 1)).take(), release: release),
+                module: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 0)).take(), release: release))
+            return .success(strategy)
+        } catch {
+            return .failure(StrategyError(.load, error.message, strategyID: id, traceback: error.traceback))
         }
     }
 
@@ -57,37 +63,45 @@ extension Interpreter {
     /// Runs a loaded strategy once on a frame under its limits.
     func invoke(_ strategy: Strategy, frame: CandleFrame, context: StrategyCallContext) async throws(StrategyError) -> StrategyOutcome {
         try await call(spin: thread.callerSpin(expecting: strategy.typicalNanos)) { [self] (py, once: ResumeOnce<StrategyOutcome>) in
-            let id = strategy.id, limits = strategy.limits, w = frame.window
-            do throws(PythonFailure) {
-                let view = try frame.view(in: self, py)
-                let args = try py.newTuple([
-                    PyRef(borrowing: strategy.main.pointer).take(), try py.newInt(strategy.takesContext ? 2 : 1).take(),
-                    view.take(), try py.newString(w.symbol).take(), try py.newString(w.timeframe).take(),
-                    try py.check(PyLong_FromLongLong(w.times[w.count - 1])).take(),
-                    try py.newString(context.paramsJSON).take(), try py.newString(context.stateJSON).take(),
-                    try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
-                ])
-                let (raw, report) = withLimits(py, limits: limits, timeout: limits.timeout, strategyID: id, onAbandon: {
-                    let err = Interpreter.quarantineError(id, timeout: limits.timeout, grace: limits.grace)
-                    strategy.markQuarantined(err.message)
-                    once.resume(.failure(err))
-                }) { PyObject_Call(py.invokeFn.ptr, args.ptr, nil) }
-                if report.abandoned { Py_DecRef(raw); return }
-                guard let raw else {
-                    let f = py.fetchFailure()
-                    var err = limitError(report, limits: limits, timeout: limits.timeout, strategyID: id)
-                        ?? StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback)
-                    err.traceback = err.traceback ?? f.traceback
-                    once.resume(.failure(err))
-                    return
-                }
-                let result = PyRef(owning: raw)
-                strategy.record(nanos: report.nanos)
-                once.resume(outcome(py, result.ptr, report: report, strategy: strategy, frame: frame, context: context))
-            } catch {
-                once.resume(.failure(StrategyError(.exception, "host failure: \(error.message)", strategyID: id,
-                                                   traceback: error.traceback)))
+            let result = invokeNow(strategy, frame: frame, context: context, py) { once.resume(.failure($0)) }
+            if let result { once.resume(result) }
+        }
+    }
+
+    /// `invoke`'s work, on this interpreter's thread with the GIL held. Nil when the watchdog
+    /// abandoned the call: the strategy is then quarantined and `onAbandon` received the error,
+    /// from the watchdog's thread.
+    func invokeNow(_ strategy: Strategy, frame: CandleFrame, context: StrategyCallContext, _ py: PythonContext,
+                   onAbandon: @escaping @Sendable (StrategyError) -> Void) -> Result<StrategyOutcome, StrategyError>? {
+        let id = strategy.id, limits = strategy.limits, w = frame.window
+        do throws(PythonFailure) {
+            let view = try frame.view(in: self, py)
+            let args = try py.newTuple([
+                PyRef(borrowing: strategy.main.pointer).take(), try py.newInt(strategy.takesContext ? 2 : 1).take(),
+                view.take(), try py.newString(w.symbol).take(), try py.newString(w.timeframe).take(),
+                try py.check(PyLong_FromLongLong(w.times[w.count - 1])).take(),
+                try py.newString(context.paramsJSON).take(), try py.newString(context.stateJSON).take(),
+                try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
+            ])
+            let (raw, report) = withLimits(py, limits: limits, timeout: limits.timeout, strategyID: id, onAbandon: {
+                let err = Interpreter.quarantineError(id, timeout: limits.timeout, grace: limits.grace)
+                strategy.markQuarantined(err.message)
+                onAbandon(err)
+            }) { PyObject_Call(py.invokeFn.ptr, args.ptr, nil) }
+            if report.abandoned { Py_DecRef(raw); return nil }
+            guard let raw else {
+                let f = py.fetchFailure()
+                var err = limitError(report, limits: limits, timeout: limits.timeout, strategyID: id)
+                    ?? StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback)
+                err.traceback = err.traceback ?? f.traceback
+                return .failure(err)
             }
+            let result = PyRef(owning: raw)
+            strategy.record(nanos: report.nanos)
+            return outcome(py, result.ptr, report: report, strategy: strategy, frame: frame, context: context)
+        } catch {
+            return .failure(StrategyError(.exception, "host failure: \(error.message)", strategyID: id,
+                                          traceback: error.traceback))
         }
     }
 

@@ -88,6 +88,18 @@ final class InterpreterThread: Sendable {
         return result.withLock { $0! }
     }
 
+    /// Runs the jobs queued so far, in order, on the calling thread. Only for a job that keeps
+    /// the interpreter thread for good (a `process`-level worker's request loop): the jobs queued
+    /// behind it, such as releases of Python objects, would otherwise never run. GIL held.
+    func runQueued(_ context: PythonContext) {
+        let jobs = queue.withLock { q -> [Job] in
+            let jobs = q.jobs
+            q.jobs.removeAll(keepingCapacity: true)
+            return jobs
+        }
+        for job in jobs { job(context) }
+    }
+
     func stop() {
         queue.withLock { $0.stopped = true; $0.sleeping = false }
         wake.signal()

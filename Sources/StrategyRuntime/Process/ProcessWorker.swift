@@ -21,6 +21,8 @@ final class ProcessWorker: @unchecked Sendable {
     let recycleAfter: Int
     let rssLimit: Int
     private var calls = 0
+    private let rssCheckInterval: Duration
+    private var lastRSSCheck: ContinuousClock.Instant?
     /// Crashes since the last successful call: a fresh worker waits 100 ms × 2^(n−1), at most 5 s.
     private var consecutiveCrashes = 0
     private let queue = DispatchQueue(label: "tradectl.process-worker")
@@ -42,11 +44,15 @@ final class ProcessWorker: @unchecked Sendable {
     /// The frames the running worker holds (the same list it keeps), so a window crosses the
     /// pipe once per worker: every strategy of the worker called on one frame shares its build.
     private var frames = FrameCache<Void>()
+    /// Where the caller's thread reads a reply (kept: zeroing 64 KiB per call shows in a short call).
+    private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     /// When the last load or call ended, for idle eviction.
     private var lastUsed = ContinuousClock.now
 
     init(executable: String, arguments: [String] = ["sandbox-worker"], recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30,
-         spinFloor: Duration = .microseconds(50), spinLimit: Duration = .milliseconds(1)) {
+         rssCheckInterval: Duration = .milliseconds(250), spinFloor: Duration = .microseconds(50),
+         spinLimit: Duration = .milliseconds(1)) {
+        self.rssCheckInterval = rssCheckInterval
         self.arguments = arguments
         self.spinFloor = spinFloor
         self.spinLimit = spinLimit
@@ -66,20 +72,34 @@ final class ProcessWorker: @unchecked Sendable {
     }
 
     /// After a completed call: a fresh worker once this one served enough calls or grew too big.
+    /// The RSS is read on the first call of a worker and then at most every `rssCheckInterval`:
+    /// reading /proc costs about as much as a whole short call.
     private func recycleIfDue() {
         calls += 1
         guard let p = process else { return }
-        if calls >= recycleAfter || Self.residentBytes(p.processIdentifier) > rssLimit {
+        var tooBig = false
+        let now = ContinuousClock.now
+        if lastRSSCheck.map({ now - $0 >= rssCheckInterval }) ?? true {
+            lastRSSCheck = now
+            tooBig = Self.residentBytes(p.processIdentifier) > rssLimit
+        }
+        if calls >= recycleAfter || tooBig {
             restart()
             calls = 0
         }
     }
 
+    /// The resident set of `pid` in bytes (0 when unknown), from /proc/pid/statm.
     static func residentBytes(_ pid: Int32) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kib * 1024
+        let fd = open("/proc/\(pid)/statm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        guard n > 0 else { return 0 }
+        let fields = buffer[..<n].split(separator: UInt8(ascii: " "))
+        guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     deinit {
@@ -170,7 +190,6 @@ final class ProcessWorker: @unchecked Sendable {
         while ContinuousClock.now < pollUntil {
             var pfd = pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 0) > 0 {
-                var chunk = [UInt8](repeating: 0, count: 64 << 10)
                 let r = chunk.withUnsafeMutableBytes { read(outputFD, $0.baseAddress!, $0.count) }
                 guard r > 0 else { return .pending(call) }  // closed or failed: the slow path says why
                 call.received += chunk[..<r]
@@ -417,6 +436,7 @@ final class ProcessWorker: @unchecked Sendable {
         outputFD = -1
         remoteHandles.removeAll()
         frames.removeAll()
+        lastRSSCheck = nil
     }
 
     /// The worker's pid, for tests and operators.

@@ -1,8 +1,9 @@
 import CPython
 import Foundation
 
-/// The `process`-level worker's side: reads requests on stdin, answers on stdout, and runs
-/// strategies in its own embedded runtime at `shared`. Started by `tradectl sandbox-worker`.
+/// The `process`-level worker's side: reads requests from the pipe the host gave as stdin,
+/// answers on the one it gave as stdout (see `WorkerChannel`), and runs strategies in its own
+/// embedded runtime at `shared`. Started by `tradectl sandbox-worker`.
 public enum WorkerServer {
     /// Serves until stdin closes. Never returns normally.
     public static func serve(network: NetworkGuard = .auto, cpuSeconds: Int = 3_600) async -> Never {
@@ -11,6 +12,10 @@ public enum WorkerServer {
             exit(4)
         }
         log("tradectl sandbox-worker: \(notes.joined(separator: "; "))")
+        guard let channel = WorkerChannel.takeStandardStreams() else {
+            log("tradectl sandbox-worker: cannot move the channel off stdin/stdout")
+            exit(5)  // before Landlock, which leaves /dev/null read-only
+        }
         let host: StrategyHost
         do {
             host = try await StrategyHost()
@@ -20,44 +25,14 @@ public enum WorkerServer {
         // numpy and pandas are loaded: from here on the worker reads only library files.
         let after = await ProcessHardening.confine(host, cpuSeconds: cpuSeconds)
         log("tradectl sandbox-worker: \(after.joined(separator: "; "))")
-        var strategies: [UInt32: Strategy] = [:]
-        var frames = FrameCache<CandleFrame>()
-        var next: UInt32 = 1
-        while let frame = readFrame(fd: 0) {
-            let response: WorkerResponse
-            do {
-                switch try WorkerRequest.decode(frame) {
-                case .load(let source, let limits):
-                    do {
-                        let s = try await host.load(source, isolation: .shared, limits: limits)
-                        strategies[next] = s
-                        response = .loaded(handle: next, takesContext: s.takesContext)
-                        next += 1
-                    } catch {
-                        response = .failure(error)
-                    }
-                case .run(let handle, let frameID, let window, let context):
-                    if let s = strategies[handle] {
-                        do {
-                            if let window { frames.insert(frameID, try host.frame(window)) }
-                            if let frame = frames[frameID] {
-                                response = .outcome(try await host.run(s, on: frame, context: context))
-                            } else {
-                                response = .frameMissing(frameID)
-                            }
-                        } catch {
-                            response = .failure(error)
-                        }
-                    } else {
-                        response = .failure(StrategyError(.invalidInput, "unknown strategy handle \(handle)"))
-                    }
-                }
-            } catch {
-                response = .failure(StrategyError(.invalidInput, "malformed request: \(error)"))
-            }
-            guard writeAll(fd: 1, response.encode()) else { break }
+        // The request loop keeps the interpreter thread for the worker's life and exits the
+        // process when the host closes the channel.
+        host.main.thread.submit { py in
+            var session = WorkerSession(host: host, channel: channel)
+            session.serve(py)
+            exit(0)
         }
-        exit(0)
+        while true { try? await Task.sleep(for: .seconds(3_600)) }
     }
 
     /// Applies the same confinement as `serve`, then tries to open each path for reading with
