@@ -205,6 +205,61 @@ extension ProcessIsolationTests {
         // Calls 1–2 on the first worker; the third call retires it; the fourth runs on a new one.
         #expect(Set(pids).count == 2, "\(pids)")
     }
+
+    /// A worker whose RSS passed `workerRSSLimit` is replaced after the call that grew it; a
+    /// worker below the limit is kept.
+    @Test func aWorkerPastItsRSSLimitIsRecycled() async throws {
+        var config = HostConfiguration.discovered
+        config.workerRSSLimit = 600 << 20
+        let host = try await StrategyHost(configuration: config)
+        var limits = Self.limits
+        limits.memoryBytes = 2 << 30
+        limits.timeout = .seconds(10)  // writing 700 MB takes a while in a debug build
+        let code = """
+            KEPT = []
+            def main(data, ctx):
+                if ctx.params.get("grow"):
+                    KEPT.append(b"x" * (700 << 20))   # written, so resident
+                return {"action": "BUY"}
+            """
+        let s = try await host.load(StrategySource(id: "grower", code: code), isolation: .process, limits: limits)
+        let frame = try host.frame(Self.window())
+        _ = try await host.run(s, on: frame)
+        let first = try #require(s.workerPID)
+        try await Task.sleep(for: .milliseconds(300))  // past the 250 ms between RSS checks
+        _ = try await host.run(s, on: frame)
+        #expect(s.workerPID == first, "a worker below the limit is kept")
+        try await Task.sleep(for: .milliseconds(300))
+        let grown = try await host.run(s, on: frame, context: StrategyCallContext(paramsJSON: #"{"grow": true}"#))
+        #expect(grown.signals.first?.action == .buy, "the call that grew the worker still gets its result")
+        _ = try await host.run(s, on: frame)
+        let second = try #require(s.workerPID)
+        #expect(second != first, "the grown worker was replaced")
+    }
+
+    /// Bytes a strategy writes to the process's stdout (here through `sys.__stdout__`; `os.write`
+    /// is refused by the sandbox) never reach the channel: the worker moved it off descriptor 1.
+    @Test func writesToStdoutDoNotCorruptTheChannel() async throws {
+        let host = try await StrategyHost()
+        let code = """
+            import sys
+            def main(data, ctx):
+                sys.__stdout__.write("\\x05\\x00\\x00\\x00garbage that looks like a frame")
+                sys.__stdout__.flush()
+                print("captured")
+                return {"action": "SELL"}
+            """
+        let s = try await host.load(StrategySource(id: "fd1-writer", code: code), isolation: .process, limits: Self.limits)
+        let frame = try host.frame(Self.window())
+        for _ in 0..<3 {
+            let out = try await host.run(s, on: frame)
+            #expect(out.signals.first?.action == .sell)
+            #expect(out.stdout == "captured\n")
+        }
+        let pid = try #require(s.workerPID)
+        _ = try await host.run(s, on: frame)
+        #expect(s.workerPID == pid, "no restart: the worker was never taken for crashed")
+    }
 }
 
 extension ProcessIsolationTests {

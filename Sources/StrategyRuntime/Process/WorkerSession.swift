@@ -17,16 +17,11 @@ struct WorkerChannel {
         return WorkerChannel(input: input, output: output)
     }
 
-    /// The next request: polls for up to `idlePoll` (a request right after a reply is common
-    /// when the host runs several strategies on one candle), then blocks. Nil at end of input.
-    func next(idlePoll: Duration) -> [UInt8]? {
-        let clock = ContinuousClock()
-        let end = clock.now + idlePoll
-        var pfd = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
-        while poll(&pfd, 1, 0) == 0, clock.now < end {
-            sched_yield()  // the host's thread may need this core to send the request
-        }
-        return WorkerServer.readFrame(fd: input)
+    /// The next request, or nil at end of input. The worker blocks here rather than polling: a
+    /// pipe wake-up measured ~8 µs on the 2-core VM, while a polling worker took a core from the
+    /// host and from other workers (with a 200 µs poll, sma500 at `process` got slower in the alternated benchmark).
+    func next() -> [UInt8]? {
+        WorkerServer.readFrame(fd: input)
     }
 
     func send(_ response: WorkerResponse) -> Bool {
@@ -41,7 +36,7 @@ struct WorkerSession {
     let channel: WorkerChannel
     private var strategies: [UInt32: Strategy] = [:]
     private var frames = FrameCache<CandleFrame>()
-    private var next: UInt32 = 1
+    private var nextHandle: UInt32 = 1
 
     init(host: StrategyHost, channel: WorkerChannel) {
         self.host = host
@@ -54,7 +49,7 @@ struct WorkerSession {
         while true {
             thread.runQueued(py)  // e.g. releases of frames that left the cache
             let waiting = PyEval_SaveThread()
-            let request = channel.next(idlePoll: host.configuration.spin)
+            let request = channel.next()
             PyEval_RestoreThread(waiting)
             guard let request, channel.send(respond(to: request, py)) else { return }
         }
@@ -75,9 +70,9 @@ struct WorkerSession {
                 ?? .failure(Interpreter.quarantineError(source.id, timeout: limits.loadTimeout, grace: limits.grace))
             switch loaded {
             case .success(let s):
-                strategies[next] = s
-                next += 1
-                return .loaded(handle: next - 1, takesContext: s.takesContext)
+                strategies[nextHandle] = s
+                nextHandle += 1
+                return .loaded(handle: nextHandle - 1, takesContext: s.takesContext)
             case .failure(let error):
                 return .failure(error)
             }
