@@ -19,8 +19,6 @@
 #include <linux/audit.h>
 #include <sys/socket.h>
 #include <stddef.h>
-#include <poll.h>
-#include <time.h>
 #ifndef O_PATH
 #define O_PATH 010000000  /* Linux; fcntl.h hides it without _GNU_SOURCE, which must not be set before Python.h */
 #endif
@@ -158,15 +156,6 @@ static inline int tc_try_socket(void) {
     if (fd < 0) return errno;
     close(fd);
     return 0;
-}
-
-/// Waits up to `nanos` for `fd` to become readable (ppoll(2), which Swift's Glibc does not
-/// export): > 0 readable, 0 timed out, < 0 -errno.
-static inline int tc_wait_readable(int fd, long long nanos) {
-    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
-    struct timespec ts = { .tv_sec = nanos / 1000000000LL, .tv_nsec = nanos % 1000000000LL };
-    long r = syscall(SYS_ppoll, &p, 1, &ts, NULL, 8);
-    return r < 0 ? -errno : (int)r;
 }
 
 /// RLIMIT_CPU: SIGXCPU (which ends the process) after `seconds` of CPU, SIGKILL 5 s later.

@@ -1,4 +1,3 @@
-import CPython
 import Foundation
 import Synchronization
 
@@ -188,13 +187,6 @@ final class ProcessWorker: @unchecked Sendable {
         let typical = Duration.nanoseconds(Int64(min(typicalNanos[handle] ?? 0, 1 << 40)))
         let pollUntil = start + max(spinFloor, min(typical * 1.25 + .microseconds(30), spinLimit))
         var call = PendingRun(handle: handle, frame: frame, context: context, end: start + Self.deadline(limits), received: [])
-        // A long call: sleep through most of it first (never past 3/4 of the poll, which is at most
-        // `spinLimit`), woken early by a reply, so that this thread does not take a core from the
-        // worker. A wake-up from ppoll costs ~10 µs here.
-        if typical >= .microseconds(200) {
-            let sleep = min(typical * 0.75 - .microseconds(50), (pollUntil - start) * 0.75)
-            _ = tc_wait_readable(outputFD, Int64(sleep / .nanoseconds(1)))
-        }
         while ContinuousClock.now < pollUntil {
             var pfd = pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 0) > 0 {
