@@ -20,6 +20,36 @@ extension PlatformTests {
             return 100 + Double(i % 7) * swing + Double(i) * 0.1
         }
 
+        /// Past their capacity, the books drop the least recently used ones down to 90 % of it; a
+        /// dropped or outdated book is a miss (the commit then reads the tables).
+        @Test func booksDropTheLeastRecentlyUsedPastTheirCapacity() throws {
+            let terms = try SubscriptionTerms(capital: 1_000, riskPerTrade: 0.01)
+            func four(_ base: Int64) -> [FanoutInputs.Subscriber] {
+                (0..<4).map { FanoutInputs.Subscriber(id: base + $0, userID: base, terms: terms, position: nil) }
+            }
+            let books = FanoutBooks(capacity: 10)
+            let a = FanoutBooks.Key(strategyID: 1, symbol: "BTCUSDT"), b = FanoutBooks.Key(strategyID: 2, symbol: "BTCUSDT")
+            let c = FanoutBooks.Key(strategyID: 3, symbol: "ETHUSDT"), d = FanoutBooks.Key(strategyID: 4, symbol: "ETHUSDT")
+            books.keep(a, at: 1, four(10))
+            books.keep(b, at: 1, four(20))
+            #expect(books.subscribers(a, at: 1)?.map(\.id) == [10, 11, 12, 13])  // a is now used after b
+            books.keep(c, at: 1, four(30))  // 12 > 10: drop b, the least recently used
+            #expect(books.held == 8)
+            #expect(books.subscribers(b, at: 1) == nil)
+            #expect(books.subscribers(a, at: 1) != nil)
+            #expect(books.subscribers(c, at: 1) != nil)
+            books.keep(d, at: 1, four(40))  // drop a (c was used after it)
+            #expect(books.subscribers(a, at: 1) == nil)
+            #expect(books.subscribers(c, at: 1)?.first?.id == 30)
+            #expect(books.subscribers(d, at: 1)?.first?.id == 40)
+            #expect(books.subscribers(d, at: 2) == nil, "a book is used only at its own generation")
+            books.keep(d, at: 2, Array(four(40).prefix(1)))  // a later book replaces it, and its count
+            #expect(books.held == 5)
+            books.keep(d, at: 1, four(50))  // an older one does not
+            #expect(books.subscribers(d, at: 2)?.count == 1)
+            #expect(books.usage.evictions == 2)
+        }
+
         @Test func entriesRoundTripAndMalformedBytesAreATypedError() throws {
             let trade = Trade(side: .short, entryTime: 1, exitTime: 2, entryPrice: 10, exitPrice: 9, qty: 3, pnl: 2.9,
                               returnPct: 9.6, reason: "take-profit", entryFee: 0.1)
