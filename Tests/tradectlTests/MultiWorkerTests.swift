@@ -15,6 +15,8 @@ import Testing
         """
     static let virtualStart: Int64 = 1_704_067_200_000
     static let speed = 1_200.0  // one 1m candle every 50 ms of wall time
+    /// Milliseconds from starting the workers to the first candle.
+    static let startAllowance: Int64 = 4_000
 
     struct Setup {
         let dir: URL
@@ -82,7 +84,9 @@ import Testing
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
         let candles: Int64 = 240
-        let wallStart = VirtualClock.wallNow() + 2_000  // time for three interpreters to start
+        // Time for each worker to start its interpreter and its author's sandbox worker (numpy and
+        // pandas in both) before the first candle: over 2 s when the rest of the suite runs alongside.
+        let wallStart = VirtualClock.wallNow() + Self.startAllowance
         let until = Self.virtualStart + candles * 60_000
         let workers = try (0..<3).map {
             try Self.startWorker(setup, redis: redis.url, name: "w\($0)", wallStart: wallStart, until: until)
@@ -103,7 +107,7 @@ import Testing
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
         let candles: Int64 = 200
-        let wallStart = VirtualClock.wallNow() + 2_000
+        let wallStart = VirtualClock.wallNow() + Self.startAllowance
         let until = Self.virtualStart + candles * 60_000
         let workers = try (0..<2).map {
             try Self.startWorker(setup, redis: redis.url, name: "r\($0)", wallStart: wallStart, until: until)
