@@ -97,6 +97,44 @@ extension PlatformTests {
             #expect(try db.openPosition(userID: subs[0].user, subscriptionID: subs[0].subscription, symbol: "BTCUSDT") != nil)
         }
 
+        /// The backlog is expanded in batches, one transaction each: a failure keeps only its own
+        /// batch pending, and the batches before it stay expanded.
+        @Test func theBacklogIsExpandedInBatchesAndAFailureKeepsOnlyItsBatch() async throws {
+            let db = try PlatformDatabase.inMemory()
+            let host = try await PlatformFixture.host()
+            let author = try db.createUser(name: "author")
+            let version = try db.createStrategy(ownerID: author, name: "flip",
+                                                spec: StrategyVersionSpec(source: Self.flip, symbols: ["BTCUSDT"], timeframe: .m1, lookback: 3))
+            for i in 0..<3 { _ = try Self.subscribe(db, version.strategyID, i) }
+            let loaded = LoadedVersion(version: version, strategy: try await host.load(StrategySource(id: "flip", code: Self.flip)))
+            let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+            var ordersAfter: [Int64: Int] = [:]  // execution → orders written once it is expanded
+            let reference = try PlatformDatabase.inMemory()
+            let refVersion = try reference.createStrategy(ownerID: try reference.createUser(name: "author"), name: "flip",
+                                                          spec: StrategyVersionSpec(source: Self.flip, symbols: ["BTCUSDT"], timeframe: .m1, lookback: 3))
+            for i in 0..<3 { _ = try Self.subscribe(reference, refVersion.strategyID, i) }
+            let solo = Coordinator(db: reference, host: host)
+            for end in 2..<8 {
+                let frame = try host.frame(PlatformFixture.candles(Array(Self.zigzag[...end])).window(endingAt: end, lookback: 3))
+                #expect(try await coordinator.execute(loaded, frame: frame).outcome == .committed(status: "ok"))
+                _ = try await solo.execute(LoadedVersion(version: refVersion, strategy: loaded.strategy), frame: frame)
+                ordersAfter[Int64(end)] = try reference.orderCount()
+            }
+            #expect(try db.pendingFanouts() == 6)
+            var seen: [Int64] = []
+            #expect(throws: PlatformError.self) {
+                try db.projectFanouts(batchBytes: 1, afterEntry: { id in  // one entry per batch
+                    seen.append(id)
+                    if seen.count == 4 { throw PlatformError(.storage, "injected crash") }
+                })
+            }
+            #expect(try db.pendingFanouts() == 3, "the three batches before the failure stay expanded")
+            #expect(try db.orderCount() == ordersAfter[4])
+            #expect(try db.projectFanouts() == 3)  // the rest, in one batch
+            #expect(try db.pendingFanouts() == 0)
+            #expect(try db.orderCount() == reference.orderCount())
+        }
+
         @Test func aMalformedEntryStopsTheExpansionWithATypedErrorAndIsKept() async throws {
             let (db, host, loaded, _) = try await PlatformFixture.platform(strategy: "counter", subscribers: 2)
             let coordinator = Coordinator(db: db, host: host, projection: .deferred)

@@ -2,9 +2,13 @@ import Foundation
 import GRDB
 
 extension PlatformDatabase {
-    /// Expands every pending fan-out journal entry into the `orders` and `positions` tables, oldest
-    /// first, and deletes it, in one transaction: an entry is expanded exactly once, and a failure
-    /// leaves the journal and the tables as they were.
+    /// Expands every fan-out journal entry pending when called into the `orders` and `positions`
+    /// tables, oldest first, deleting each in the transaction that writes its rows: an entry is
+    /// expanded exactly once, and a failure leaves it (and the rows of its batch) as they were.
+    ///
+    /// Entries go in batches of at most `projectionBatchBytes` of journal (at least one entry), one
+    /// transaction each, so commits of new executions are not held off for the whole backlog and
+    /// only one batch is in memory at a time.
     ///
     /// - Returns: the number of journal entries expanded.
     @discardableResult
@@ -12,9 +16,33 @@ extension PlatformDatabase {
         try projectFanouts(afterEntry: nil)
     }
 
-    /// - Parameter afterEntry: called after each entry's rows are written (fault injection in tests).
-    func projectFanouts(afterEntry: ((Int64) throws -> Void)?) throws(PlatformError) -> Int {
-        try write { db in try Self.project(db, only: nil, afterEntry: afterEntry) }
+    /// Journal bytes expanded per transaction (a reversal of 10,000 subscribers is ≈ 1 MB).
+    static let projectionBatchBytes = 512 << 10
+
+    /// - Parameters:
+    ///   - batchBytes: journal bytes per transaction.
+    ///   - afterEntry: called after each entry's rows are written (fault injection in tests).
+    func projectFanouts(batchBytes: Int = projectionBatchBytes, afterEntry: ((Int64) throws -> Void)?) throws(PlatformError) -> Int {
+        let last = try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(execution_id) FROM fanout_journal") }
+        guard let last else { return 0 }
+        var total = 0
+        while true {
+            let n = try write { db -> Int in
+                let sizes = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT execution_id, length(changes) FROM fanout_journal WHERE execution_id <= ? ORDER BY execution_id LIMIT 256
+                    """), arguments: [last])
+                var bytes = 0
+                var batch: [Int64] = []
+                for row in sizes where batch.isEmpty || bytes + (row[1] as Int) <= batchBytes {
+                    batch.append(row[0])
+                    bytes += row[1] as Int
+                }
+                for id in batch { try Self.expand(db, executionID: id, afterEntry: afterEntry) }
+                return batch.count
+            }
+            total += n
+            if n == 0 { return total }
+        }
     }
 
     /// Fan-out journal entries not yet expanded.
@@ -22,25 +50,26 @@ extension PlatformDatabase {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fanout_journal") ?? 0 }
     }
 
-    /// Expands the pending entries (of one strategy and symbol, or all) inside the caller's transaction.
-    static func project(_ db: Database, only book: FanoutBooks.Key?, afterEntry: ((Int64) throws -> Void)? = nil) throws -> Int {
-        let rows = if let book {
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT execution_id, symbol, candle_time, changes FROM fanout_journal WHERE strategy_id = ? AND symbol = ? ORDER BY execution_id
-                """), arguments: [book.strategyID, book.symbol])
-        } else {
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT execution_id, symbol, candle_time, changes FROM fanout_journal ORDER BY execution_id"))
-        }
-        let delete = try db.cachedStatement(sql: "DELETE FROM fanout_journal WHERE execution_id = ?")
-        for row in rows {
-            let executionID: Int64 = row[0]
-            let bytes: [UInt8] = (row[3] as Data?).map { Array($0) } ?? []
-            let changes = try FanoutJournal.decode(bytes, row: executionID)
-            try write(changes, db: db, executionID: executionID, symbol: row[1], candleTime: row[2])
-            try afterEntry?(executionID)
-            try delete.execute(arguments: [executionID])
-        }
-        return rows.count
+    /// Expands the pending entries of one strategy and symbol inside the caller's transaction
+    /// (an execution's commit, before it reads that pair's positions), one entry in memory at a time.
+    static func project(_ db: Database, only book: FanoutBooks.Key) throws -> Int {
+        let ids = try Int64.fetchAll(db.cachedStatement(sql: """
+            SELECT execution_id FROM fanout_journal WHERE strategy_id = ? AND symbol = ? ORDER BY execution_id
+            """), arguments: [book.strategyID, book.symbol])
+        for id in ids { try expand(db, executionID: id, afterEntry: nil) }
+        return ids.count
+    }
+
+    /// Writes one entry's rows and deletes it.
+    private static func expand(_ db: Database, executionID: Int64, afterEntry: ((Int64) throws -> Void)?) throws {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT symbol, candle_time, changes FROM fanout_journal WHERE execution_id = ?
+            """), arguments: [executionID]) else { return }
+        let bytes: [UInt8] = (row[2] as Data?).map { Array($0) } ?? []
+        let changes = try FanoutJournal.decode(bytes, row: executionID)
+        try write(changes, db: db, executionID: executionID, symbol: row[0], candleTime: row[1])
+        try afterEntry?(executionID)
+        try db.cachedStatement(sql: "DELETE FROM fanout_journal WHERE execution_id = ?").execute(arguments: [executionID])
     }
 
     /// Writes one entry's orders and position changes in multi-row statements.
