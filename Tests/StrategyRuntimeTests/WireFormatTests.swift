@@ -7,9 +7,11 @@ import Testing
     @Test func requestsAndRepliesRoundTrip() throws {
         let w = SyntheticCandles(seed: 1).generate(5)
         let context = StrategyCallContext(paramsJSON: #"{"a":1}"#, stateJSON: "{}")
-        let run = WorkerRequest.run(handle: 7, frameID: 1 << 40, window: w, context: context)
+        let run = WorkerRequest.run(handle: 7, frameID: 1 << 40, candles: .full(w), context: context)
         #expect(try WorkerRequest.decode(Self.body(run.encode())) == run)
-        let byID = WorkerRequest.run(handle: 7, frameID: 3, window: nil, context: context)
+        let slid = WorkerRequest.run(handle: 7, frameID: 4, candles: .slid(base: 3, tail: w.suffix(1)), context: context)
+        #expect(try WorkerRequest.decode(Self.body(slid.encode())) == slid)
+        let byID = WorkerRequest.run(handle: 7, frameID: 3, candles: .held, context: context)
         #expect(try WorkerRequest.decode(Self.body(byID.encode())) == byID)
         #expect(byID.encode().count < 64)  // a frame the worker holds is named, not sent
         #expect(try WorkerResponse.decode(Self.body(WorkerResponse.frameMissing(3).encode()), limits: StrategyLimits()) == .frameMissing(3))
@@ -34,6 +36,32 @@ import Testing
     ])
     func malformedRepliesAreTypedErrors(bytes: [UInt8]) {
         #expect(throws: Wire.Malformed.self) { _ = try WorkerResponse.decode(bytes, limits: StrategyLimits()) }
+    }
+
+    /// A window that continues a held one is sent as its newest candles, and the worker rebuilds
+    /// exactly that window; anything else (a revised candle, another length or symbol, a jump past
+    /// the limit, an older window) is sent whole.
+    @Test func aSlidingWindowIsSentAsItsNewestCandles() {
+        let series = SyntheticCandles(seed: 3).generate(100)
+        var held = FrameCache<CandleWindow>()
+        held.insert(1, series.window(endingAt: 40, lookback: 30))
+        held.insert(2, series.window(endingAt: 60, lookback: 30))
+        for (end, base, shift) in [(41, 1, 1), (43, 1, 3), (61, 2, 1), (76, 2, 16)] {
+            let next = series.window(endingAt: end, lookback: 30)
+            #expect(WindowPayload.sliding(to: next, from: held) == .slid(base: UInt64(base), tail: next.suffix(shift)), "\(end)")
+            #expect(held[UInt64(base)]?.sliding(by: next.suffix(shift)) == next)
+        }
+        var revised = series.window(endingAt: 41, lookback: 30)
+        revised.high[10] += 1
+        var renamed = series.window(endingAt: 41, lookback: 30)
+        renamed.symbol = "ETHUSDT"
+        for other in [revised, renamed, series.window(endingAt: 41, lookback: 31), series.window(endingAt: 77, lookback: 30),
+                      series.window(endingAt: 39, lookback: 30), series.window(endingAt: 60, lookback: 30)] {
+            #expect(WindowPayload.sliding(to: other, from: held) == .full(other))
+        }
+        let base = series.window(endingAt: 40, lookback: 30)
+        #expect(base.sliding(by: base) == nil)  // a tail as long as the window
+        #expect(base.sliding(by: base.suffix(0)) == nil)
     }
 
     @Test func theFrameCacheKeepsTheNewestFramesFirstInFirstOut() {

@@ -50,12 +50,20 @@ import Testing
         #expect(remote.isolation == .process)
     }
 
-    /// The worker keeps the 8 newest frames and the host sends a window only for a frame the
-    /// worker does not hold: strategies sharing a worker, called on 12 frames out of order and
-    /// again after the worker is killed, always see the frame they were called on.
+    /// The worker keeps the 8 newest frames and the host sends candles only for a frame the
+    /// worker does not hold, as the newest candles after a held frame when the window continues
+    /// one: strategies sharing a worker, called on 12 sliding frames out of order, on a frame with
+    /// one revised candle, and again after the worker is killed, always see the whole frame they
+    /// were called on.
     @Test func framesSentOnceStayInStepWithTheWorker() async throws {
         let host = try await StrategyHost()
-        let code = "def main(data):\n    return {\"action\": \"BUY\", \"stopLoss\": float(data[\"close\"].iloc[-1]) - 1}\n"
+        let code = """
+            def main(data):
+                print(int(data.index[0].value), len(data))
+                total = float(data["open"].sum() + data["high"].sum() + data["low"].sum() + data["close"].sum())
+                return {"action": "BUY", "stopLoss": float(data["close"].iloc[-1]) - 1,
+                        "takeProfit": total + float(data["volume"].sum()) / 1e9}
+            """
         var a = StrategySource(id: "frames-a", code: code), b = StrategySource(id: "frames-b", code: code)
         a.author = "frames"
         b.author = "frames"
@@ -63,20 +71,28 @@ import Testing
         let sb = try await host.load(b, isolation: .process, limits: Self.limits)
         #expect(sa.workerPID == sb.workerPID)
         let series = SyntheticCandles(seed: 4).generate(80)
-        let frames = try (0..<12).map { try host.frame(series.window(endingAt: 40 + $0, lookback: 30)) }
-        var order = Array(0..<12) + Array((0..<12).reversed()) + [3, 3, 11, 0, 7, 7, 1, 10]
+        var windows = (0..<12).map { series.window(endingAt: 40 + $0, lookback: 30) }
+        var revised = windows[5]
+        revised.close[3] += 0.5  // same times as frame 5, one candle revised: not a continuation of any
+        windows.append(revised)
+        let frames = try windows.map { try host.frame($0) }
+        var order = Array(0..<12) + [12, 6] + Array((0..<12).reversed()) + [3, 3, 11, 0, 7, 7, 1, 10, 12]
         order += order.shuffled()
         func check(_ i: Int) async throws {
+            let w = windows[i]
+            let total = [w.open, w.high, w.low, w.close].map { $0.reduce(0, +) }.reduce(0, +) + w.volume.reduce(0, +) / 1e9
             for s in [sa, sb] {
                 let out = try await host.run(s, on: frames[i], context: StrategyCallContext())
-                #expect(out.signals.first?.stopLoss == frames[i].window.close.last! - 1, "frame \(i)")
+                #expect(out.stdout == "\(w.times[0] * 1_000_000) 30\n", "frame \(i)")
+                #expect(out.signals.first?.stopLoss == w.close.last! - 1, "frame \(i)")
+                #expect(abs((out.signals.first?.takeProfit ?? 0) - total) < 1e-3, "frame \(i)")  // the revision is 0.5
             }
         }
         for i in order { try await check(i) }
         let pid = try #require(sa.workerPID)
         kill(pid, SIGKILL)
         try await Task.sleep(for: .milliseconds(100))
-        for i in [5, 5, 6] { try await check(i) }  // a fresh worker holds no frame: each is sent again
+        for i in [5, 5, 6, 12] { try await check(i) }  // a fresh worker holds no frame: each is sent again
         #expect(sa.workerPID != pid)
     }
 

@@ -43,7 +43,7 @@ final class ProcessWorker: @unchecked Sendable {
     private var nextHandle: UInt32 = 1
     /// The frames the running worker holds (the same list it keeps), so a window crosses the
     /// pipe once per worker: every strategy of the worker called on one frame shares its build.
-    private var frames = FrameCache<Void>()
+    private var frames = FrameCache<CandleWindow>()
     /// Where the caller's thread reads a reply (kept: zeroing 64 KiB per call shows in a short call).
     private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     /// When the last load or call ended, for idle eviction.
@@ -228,12 +228,16 @@ final class ProcessWorker: @unchecked Sendable {
         return outcome(reply, handle: call.handle, start: start)
     }
 
-    /// A run request; the window goes along when the worker does not hold the frame (or `resend`),
-    /// and the frame is then counted as held (a failed send restarts the worker, which forgets it).
+    /// A run request. The candles go along when the worker does not hold the frame (or `resend`):
+    /// as the newest candles after a frame it holds when the window continues one, else whole.
+    /// The frame is then counted as held (a failed send restarts the worker, which forgets it).
     private func runRequest(remote: UInt32, frame: CandleFrame, context: StrategyCallContext, resend: Bool) -> WorkerRequest {
-        let send = resend || !frames.contains(frame.id)
-        if send { frames.insert(frame.id, ()) }
-        return .run(handle: remote, frameID: frame.id, window: send ? frame.window : nil, context: context)
+        var candles = WindowPayload.held
+        if resend || !frames.contains(frame.id) {
+            candles = resend ? .full(frame.window) : .sliding(to: frame.window, from: frames)
+            frames.insert(frame.id, frame.window)
+        }
+        return .run(handle: remote, frameID: frame.id, candles: candles, context: context)
     }
 
     /// How long a run may take before its worker is killed: the strategy's timeout plus the pipe.

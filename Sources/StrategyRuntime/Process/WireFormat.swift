@@ -88,17 +88,21 @@ enum Wire {
             guard flag <= 1 else { throw Malformed(description: "bad optional flag \(flag)") }
             return flag == 1 ? v : nil
         }
-        mutating func doubles() throws(Malformed) -> [Double] { try array { (r: inout Reader) throws(Malformed) in try r.f64() } }
-        mutating func int64s() throws(Malformed) -> [Int64] { try array { (r: inout Reader) throws(Malformed) in try r.i64() } }
+        mutating func doubles() throws(Malformed) -> [Double] { try raw() }
+        mutating func int64s() throws(Malformed) -> [Int64] { try raw() }
 
-        /// A count, then that many elements; the count never reserves more than 1 Mi slots up front.
-        private mutating func array<T>(_ element: (inout Reader) throws(Malformed) -> T) throws(Malformed) -> [T] {
+        /// A count, then that many 8-byte little-endian elements, copied as they are (the
+        /// writer's layout); a count that overruns the message is refused before anything is reserved.
+        private mutating func raw<T: BitwiseCopyable>() throws(Malformed) -> [T] {
             let n = Int(try u32())
-            guard n * 8 <= bytes.count - offset else { throw Malformed(description: "array of \(n) elements overruns the message") }
-            var out: [T] = []
-            out.reserveCapacity(min(n, 1 << 20))
-            for _ in 0..<n { out.append(try element(&self)) }
-            return out
+            guard n <= (bytes.count - offset) / MemoryLayout<T>.size else {
+                throw Malformed(description: "array of \(n) elements overruns the message")
+            }
+            let slice = try take(n * MemoryLayout<T>.size)
+            return [T](unsafeUninitializedCapacity: n) { buffer, count in
+                slice.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+                count = n
+            }
         }
         var atEnd: Bool { offset == bytes.count }
     }

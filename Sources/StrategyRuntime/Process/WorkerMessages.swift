@@ -3,9 +3,9 @@ import Foundation
 /// What the host asks a `process`-level worker.
 enum WorkerRequest: Equatable {
     case load(StrategySource, StrategyLimits)
-    /// Runs a strategy on the host's frame `frameID`. The window travels only when the worker
+    /// Runs a strategy on the host's frame `frameID`. The candles travel only when the worker
     /// does not hold that frame yet (see `FrameCache`); it then keeps it for later calls.
-    case run(handle: UInt32, frameID: UInt64, window: CandleWindow?, context: StrategyCallContext)
+    case run(handle: UInt32, frameID: UInt64, candles: WindowPayload, context: StrategyCallContext)
 
     func encode() -> [UInt8] {
         var w = Wire.Writer()
@@ -17,16 +17,20 @@ enum WorkerRequest: Equatable {
             w.string(source.code)
             for d in [limits.timeout, limits.loadTimeout, limits.grace] { w.u64(UInt64(max(0, d / .milliseconds(1)))) }
             for n in [limits.memoryBytes, limits.outputBytes, limits.recursionLimit, limits.stateBytes] { w.u64(UInt64(n)) }
-        case .run(let handle, let frameID, let window, let context):
+        case .run(let handle, let frameID, let candles, let context):
             w.u8(2)
             w.u32(handle)
             w.u64(frameID)
-            w.u8(window == nil ? 0 : 1)
-            if let window {
-                w.string(window.symbol)
-                w.string(window.timeframe)
-                w.int64s(window.times)
-                for column in [window.open, window.high, window.low, window.close, window.volume] { w.doubles(column) }
+            switch candles {
+            case .held:
+                w.u8(0)
+            case .full(let window):
+                w.u8(1)
+                w.window(window)
+            case .slid(let base, let tail):
+                w.u8(2)
+                w.u64(base)
+                w.window(tail)
             }
             w.string(context.paramsJSON)
             w.string(context.stateJSON)
@@ -50,19 +54,16 @@ enum WorkerRequest: Equatable {
             return .load(StrategySource(id: id, version: version, code: code), limits)
         case 2:
             let handle = try r.u32(), frameID = try r.u64()
-            var window: CandleWindow?
+            let candles: WindowPayload
             switch try r.u8() {
-            case 0: break
-            case 1:
-                let symbol = try r.string(max: 64), timeframe = try r.string(max: 8)
-                let times = try r.int64s()
-                var columns: [[Double]] = []
-                for _ in 0..<5 { columns.append(try r.doubles()) }
-                window = CandleWindow(symbol: symbol, timeframe: timeframe, times: times, open: columns[0], high: columns[1],
-                                      low: columns[2], close: columns[3], volume: columns[4])
+            case 0: candles = .held
+            case 1: candles = .full(try r.window())
+            case 2:
+                let base = try r.u64()
+                candles = .slid(base: base, tail: try r.window())
             case let k: throw Wire.Malformed(description: "bad window flag \(k)")
             }
-            return .run(handle: handle, frameID: frameID, window: window,
+            return .run(handle: handle, frameID: frameID, candles: candles,
                         context: StrategyCallContext(paramsJSON: try r.string(), stateJSON: try r.string()))
         case let k:
             throw Wire.Malformed(description: "unknown request kind \(k)")

@@ -85,11 +85,20 @@ struct WorkerSession {
             case .failure(let error):
                 return .failure(error)
             }
-        case .run(let handle, let frameID, let window, let context):
+        case .run(let handle, let frameID, let candles, let context):
             guard let s = strategies[handle] else {
                 return .failure(StrategyError(.invalidInput, "unknown strategy handle \(handle)"))
             }
             if let reason = s.quarantineReason { return .failure(StrategyError(.quarantined, reason, strategyID: s.id)) }
+            var window: CandleWindow?
+            switch candles {
+            case .held: break
+            case .full(let whole): window = whole
+            case .slid(let base, let tail):
+                // The host's list of held frames should match this one; if not, it sends the whole window.
+                guard let slid = frames[base]?.window.sliding(by: tail) else { return .frameMissing(frameID) }
+                window = slid
+            }
             if let window {
                 do {
                     frames.insert(frameID, try host.frame(window))
