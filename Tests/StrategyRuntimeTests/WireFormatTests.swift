@@ -51,6 +51,10 @@ import Testing
             #expect(WindowPayload.sliding(to: next, from: held) == .slid(base: UInt64(base), tail: next.suffix(shift)), "\(end)")
             #expect(held[UInt64(base)]?.sliding(by: next.suffix(shift)) == next)
         }
+        let next = series.window(endingAt: 41, lookback: 30), context = StrategyCallContext()
+        let whole = WorkerRequest.run(handle: 1, frameID: 3, candles: .full(next), context: context).encode().count
+        let slid = WorkerRequest.run(handle: 1, frameID: 3, candles: WindowPayload.sliding(to: next, from: held), context: context).encode().count
+        #expect(whole > 1_400 && slid < 160, "\(whole) bytes whole, \(slid) slid")
         var revised = series.window(endingAt: 41, lookback: 30)
         revised.high[10] += 1
         var renamed = series.window(endingAt: 41, lookback: 30)
