@@ -36,7 +36,10 @@ struct ProcessPoolTests {
     @Test("an idle worker is stopped and its strategy reloads into a fresh one on the next call")
     func idleEviction() async throws {
         var config = HostConfiguration.discovered
-        config.workerIdleTimeout = .seconds(2)  // long enough that a loaded machine still sees the worker first
+        // Long enough that the worker is still there when the first call returns: in CI the
+        // suite's blocking tests (subprocess waits) can hold this task off for seconds, and 2 s once
+        // was not enough.
+        config.workerIdleTimeout = .seconds(5)
         let host = try await StrategyHost(configuration: config)
         var source = StrategySource(id: "idle", code: Self.momentum(1))
         source.author = "idle-author"
