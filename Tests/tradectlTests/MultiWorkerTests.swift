@@ -54,9 +54,10 @@ import Testing
         return p
     }
 
-    static func waitForExit(_ processes: [Process], limit: Duration) {
+    /// Waits (suspended, not blocking a thread of the cooperative pool) for the workers to exit.
+    static func waitForExit(_ processes: [Process], limit: Duration) async throws {
         let deadline = ContinuousClock.now + limit
-        while processes.contains(where: \.isRunning) && ContinuousClock.now < deadline { usleep(50_000) }
+        while processes.contains(where: \.isRunning) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         for p in processes where p.isRunning {
             Issue.record("worker \(p.processIdentifier) did not exit in time")
             kill(p.processIdentifier, SIGKILL)
@@ -79,7 +80,7 @@ import Testing
         return (ok, rows.filter { $0.status == "skipped" }.count)
     }
 
-    @Test func threeWorkersOneKilledMidRunExecuteEachCandleOnce() throws {
+    @Test func threeWorkersOneKilledMidRunExecuteEachCandleOnce() async throws {
         let redis = try RedisHarness()
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
@@ -92,9 +93,9 @@ import Testing
             try Self.startWorker(setup, redis: redis.url, name: "w\($0)", wallStart: wallStart, until: until)
         }
         // Kill one worker a third of the way in, without warning.
-        while VirtualClock.wallNow() < wallStart + 4_000 { usleep(50_000) }
+        while VirtualClock.wallNow() < wallStart + 4_000 { try await Task.sleep(for: .milliseconds(50)) }
         kill(workers[0].processIdentifier, SIGKILL)
-        Self.waitForExit(workers, limit: .seconds(60))
+        try await Self.waitForExit(workers, limit: .seconds(60))
         let (ok, skipped) = try Self.checkExactlyOnce(setup, last: until - 5 * 60_000)
         #expect(ok >= Int(candles) * 8 / 10, "only \(ok) candles ran, \(skipped) were skipped")
         let byWorker = try PlatformDatabase(path: setup.dbPath).executionsByWorker()
@@ -102,7 +103,7 @@ import Testing
         #expect((byWorker["w1"] ?? 0) + (byWorker["w2"] ?? 0) > (byWorker["w0"] ?? 0), "the survivors did not carry on: \(byWorker)")
     }
 
-    @Test func redisRestartedMidRunCausesNoDuplicateAndExecutionResumes() throws {
+    @Test func redisRestartedMidRunCausesNoDuplicateAndExecutionResumes() async throws {
         let redis = try RedisHarness()
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
@@ -112,10 +113,10 @@ import Testing
         let workers = try (0..<2).map {
             try Self.startWorker(setup, redis: redis.url, name: "r\($0)", wallStart: wallStart, until: until)
         }
-        while VirtualClock.wallNow() < wallStart + 3_000 { usleep(50_000) }
+        while VirtualClock.wallNow() < wallStart + 3_000 { try await Task.sleep(for: .milliseconds(50)) }
         try redis.restart()
         let restartedAt = VirtualClock(virtualStart: Self.virtualStart, wallStart: wallStart, speed: Self.speed).now()
-        Self.waitForExit(workers, limit: .seconds(60))
+        try await Self.waitForExit(workers, limit: .seconds(60))
         _ = try Self.checkExactlyOnce(setup, last: until - 5 * 60_000)
         let db = try PlatformDatabase(path: setup.dbPath)
         let after = try db.executionSummary().filter { $0.candleTime > restartedAt + 5 * 60_000 && $0.status == "ok" }
