@@ -22,8 +22,9 @@ enum CLI {
 
     static var fixtures: String { root + "/Tests/StrategyRuntimeTests/Fixtures" }
 
-    /// Runs tradectl with `arguments`; fails the test if it has not exited within `limit`.
-    static func run(_ arguments: [String], limit: Duration = .seconds(60)) throws -> Result {
+    /// Runs tradectl with `arguments`; fails the test if it has not exited within `limit`. Waits
+    /// suspended, so a long command does not hold a thread of the cooperative pool.
+    static func run(_ arguments: [String], limit: Duration = .seconds(60)) async throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = arguments
@@ -35,10 +36,12 @@ enum CLI {
         p.standardError = err
         try p.run()
         let deadline = ContinuousClock.now + limit
-        while p.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if p.isRunning {
             p.terminate()
             Issue.record("tradectl \(arguments.joined(separator: " ")) did not exit within \(limit)")
+            for _ in 0..<250 where p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         }
         p.waitUntilExit()
         return Result(status: p.terminationStatus,
@@ -63,10 +66,10 @@ enum CLI {
 }
 
 @Suite(.serialized) struct CLITests {
-    @Test func runPrintsSignalsAsJSON() throws {
+    @Test func runPrintsSignalsAsJSON() async throws {
         let csv = try CLI.candleFile()
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", csv, "--symbol", "BTCUSDT",
+        let r = try await CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", csv, "--symbol", "BTCUSDT",
                              "--timeframe", "1m", "--lookback", "100", "--json"])
         #expect(r.status == 0)
         let signals = r.json?["signals"] as? [[String: Any]]
@@ -75,10 +78,10 @@ enum CLI {
         #expect(signals?.first?["time"] as? String == "2024-01-01T03:59:00Z")
     }
 
-    @Test func failingStrategyPrintsTheErrorObjectAndExitsNonZero() throws {
+    @Test func failingStrategyPrintsTheErrorObjectAndExitsNonZero() async throws {
         let csv = try CLI.candleFile()
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/raises.py", "--candles", csv, "--symbol", "X",
+        let r = try await CLI.run(["strategy", "run", CLI.fixtures + "/raises.py", "--candles", csv, "--symbol", "X",
                              "--timeframe", "1m", "--json"])
         #expect(r.status != 0)
         let error = r.json?["error"] as? [String: Any]
@@ -86,39 +89,39 @@ enum CLI {
         #expect((error?["traceback"] as? String)?.contains("boom from the strategy") == true)
     }
 
-    @Test func aStrategyStuckInCAlwaysLetsTheCommandExit() throws {
+    @Test func aStrategyStuckInCAlwaysLetsTheCommandExit() async throws {
         let csv = try CLI.candleFile()
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/c_level_loop.py", "--candles", csv, "--symbol", "X",
+        let r = try await CLI.run(["strategy", "run", CLI.fixtures + "/c_level_loop.py", "--candles", csv, "--symbol", "X",
                              "--timeframe", "1m", "--timeout-ms", "100", "--json"], limit: .seconds(30))
         #expect(r.status != 0)
         let code = (r.json?["error"] as? [String: Any])?["code"] as? String
         #expect(code == "quarantined" || code == "timeout")
     }
 
-    @Test func checkReportsALoadErrorWithItsLine() throws {
-        let r = try CLI.run(["strategy", "check", CLI.fixtures + "/syntax_error.py", "--json"])
+    @Test func checkReportsALoadErrorWithItsLine() async throws {
+        let r = try await CLI.run(["strategy", "check", CLI.fixtures + "/syntax_error.py", "--json"])
         #expect(r.status != 0)
         let error = r.json?["error"] as? [String: Any]
         #expect(error?["code"] as? String == "load")
         #expect(error?["line"] as? Int == 2)
     }
 
-    @Test func malformedCSVNamesItsLine() throws {
+    @Test func malformedCSVNamesItsLine() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-bad-\(UUID().uuidString).csv").path
         try "time,open,high,low,close\n1704067200,1,2,0.5,1\n1704067260,1,two,0.5,1\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let r = try CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", path, "--symbol", "X",
+        let r = try await CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", path, "--symbol", "X",
                              "--timeframe", "1m", "--json"])
         #expect(r.status != 0)
         let message = (r.json?["error"] as? [String: Any])?["message"] as? String
         #expect(message?.contains("line 3") == true)
     }
 
-    @Test func signalsWalksCandleByCandleWithoutLookahead() throws {
+    @Test func signalsWalksCandleByCandleWithoutLookahead() async throws {
         let csv = try CLI.candleFile()
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let r = try CLI.run(["signals", CLI.root + "/python/strategies/sma_crossover.py", "--candles", csv, "--symbol", "BTCUSDT",
+        let r = try await CLI.run(["signals", CLI.root + "/python/strategies/sma_crossover.py", "--candles", csv, "--symbol", "BTCUSDT",
                              "--timeframe", "1m", "--lookback", "60", "--json"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").compactMap {
@@ -133,41 +136,41 @@ enum CLI {
 }
 
 @Suite(.serialized) struct OpsCLITests {
-    @Test func candlesImportAndScopedListings() throws {
+    @Test func candlesImportAndScopedListings() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-ops-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("ops.sqlite").path
         let csv = try CLI.candleFile(50)
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let imported = try CLI.run(["candles", "import", csv, "--symbol", "ETHUSDT", "--timeframe", "1m", "--db", db, "--json"])
+        let imported = try await CLI.run(["candles", "import", csv, "--symbol", "ETHUSDT", "--timeframe", "1m", "--db", db, "--json"])
         #expect(imported.json?["imported"] as? Int == 50)
-        let bad = try CLI.run(["candles", "import", csv, "--symbol", "ETHUSDT", "--timeframe", "7m", "--db", db, "--json"])
+        let bad = try await CLI.run(["candles", "import", csv, "--symbol", "ETHUSDT", "--timeframe", "7m", "--db", db, "--json"])
         #expect(bad.status != 0)
         #expect(((bad.json?["error"] as? [String: Any])?["message"] as? String)?.contains("timeframe") == true)
 
-        let demo = try CLI.run(["demo", "--subscribers", "6", "--candles", "5", "--pace", "30", "--db", db, "--json"], limit: .seconds(120))
+        let demo = try await CLI.run(["demo", "--subscribers", "6", "--candles", "5", "--pace", "30", "--db", db, "--json"], limit: .seconds(120))
         #expect(demo.status == 0)
-        let users = try CLI.run(["user", "list", "--db", db, "--json"])
+        let users = try await CLI.run(["user", "list", "--db", db, "--json"])
         #expect(users.status == 0)
         // Subscription 1 belongs to the first trader; another user cannot see it.
-        let owner = try CLI.run(["subscription", "list", "--user", "4", "--db", db, "--json"])
+        let owner = try await CLI.run(["subscription", "list", "--user", "4", "--db", db, "--json"])
         #expect(owner.stdout.contains("\"id\":\"1\""))
-        let stranger = try CLI.run(["subscription", "show", "1", "--user", "5", "--db", db, "--json"])
+        let stranger = try await CLI.run(["subscription", "show", "1", "--user", "5", "--db", db, "--json"])
         #expect(stranger.status != 0)
-        let executions = try CLI.run(["executions", "list", "--db", db, "--limit", "3", "--json"])
+        let executions = try await CLI.run(["executions", "list", "--db", db, "--limit", "3", "--json"])
         #expect(executions.status == 0 && executions.stdout.contains("candle_time"))
     }
 }
 
 extension CLITests {
-    @Test func strategyRunAtProcessLevelStopsACLoopAndReportsTimeout() throws {
+    @Test func strategyRunAtProcessLevelStopsACLoopAndReportsTimeout() async throws {
         let csv = try CLI.candleFile()
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let ok = try CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", csv, "--symbol", "BTCUSDT",
+        let ok = try await CLI.run(["strategy", "run", CLI.fixtures + "/good_buy.py", "--candles", csv, "--symbol", "BTCUSDT",
                               "--timeframe", "1m", "--isolation", "process", "--json"])
         #expect((ok.json?["signals"] as? [[String: Any]])?.first?["action"] as? String == "BUY")
-        let stuck = try CLI.run(["strategy", "run", CLI.fixtures + "/c_level_loop.py", "--candles", csv, "--symbol", "BTCUSDT",
+        let stuck = try await CLI.run(["strategy", "run", CLI.fixtures + "/c_level_loop.py", "--candles", csv, "--symbol", "BTCUSDT",
                                  "--timeframe", "1m", "--isolation", "process", "--timeout-ms", "200", "--json"], limit: .seconds(30))
         #expect(stuck.status != 0)
         #expect((stuck.json?["error"] as? [String: Any])?["code"] as? String == "timeout")

@@ -171,13 +171,13 @@ extension ProcessIsolationTests {
 extension ProcessIsolationTests {
     /// Below the audit hook: the worker's kernel confinement refuses open(2) on the database and
     /// on files outside the library roots, and still allows library files.
-    @Test func theWorkerCannotOpenTheDatabaseOrOtherFiles() throws {
+    @Test func theWorkerCannotOpenTheDatabaseOrOtherFiles() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-secret-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("platform.sqlite").path
         try "not for strategies".write(toFile: db, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["sandbox-worker", "--probe", db, "--probe", "/usr/lib/python3.11/os.py",
+        let r = try await CLI.run(["sandbox-worker", "--probe", db, "--probe", "/usr/lib/python3.11/os.py",
                              "--probe", CLI.root + "/Package.swift"])
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("\(db) errno \(EACCES)"), "\(lines)")
@@ -194,13 +194,13 @@ extension ProcessIsolationTests {
 
     /// The fallback for kernels without network namespaces: seccomp makes socket(2) fail with
     /// EPERM on every thread, the interpreter's included.
-    @Test func theSeccompFallbackDeniesSockets() throws {
-        let r = try CLI.run(["sandbox-worker", "--network-guard", "seccomp", "--probe", "/usr/lib/python3.11/os.py"])
+    @Test func theSeccompFallbackDeniesSockets() async throws {
+        let r = try await CLI.run(["sandbox-worker", "--network-guard", "seccomp", "--probe", "/usr/lib/python3.11/os.py"])
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("network: seccomp denies socket(2)"), "\(lines)")
         #expect(lines.contains("socket errno \(EPERM)"), "\(lines)")
         #expect(lines.contains("/usr/lib/python3.11/os.py ok"), "\(lines)")
-        let auto = try CLI.run(["sandbox-worker", "--probe", "/usr/lib/python3.11/os.py"])
+        let auto = try await CLI.run(["sandbox-worker", "--probe", "/usr/lib/python3.11/os.py"])
         #expect(auto.stdout.contains("socket ok"), "inside the namespace socket(2) opens, and reaches nothing: \(auto.stdout)")
     }
 }
