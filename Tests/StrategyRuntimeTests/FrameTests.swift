@@ -61,6 +61,7 @@ extension RuntimeTests {
         @Test func outputIsCappedAndMarkedTruncated() async throws {
             var limits = Fixture.tightLimits
             limits.outputBytes = 1000
+            limits.timeout = .seconds(5)  // 100,000 prints: over 0.3 s when the whole suite runs alongside
             let out = try await Fixture.run("noisy", limits: limits)
             #expect(out.stdout.count == 1000)
             #expect(out.outputTruncated)
