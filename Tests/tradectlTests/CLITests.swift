@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the built `tradectl` binary the way a user or a script would.
@@ -35,6 +36,7 @@ enum CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        let stdout = PipeDrain(out.fileHandleForReading), stderr = PipeDrain(err.fileHandleForReading)
         let deadline = ContinuousClock.now + limit
         while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if p.isRunning {
@@ -44,9 +46,7 @@ enum CLI {
             if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         }
         p.waitUntilExit()
-        return Result(status: p.terminationStatus,
-                      stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-                      stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: stdout.text, stderr: stderr.text)
     }
 
     /// A CSV of `n` one-minute candles: a slow rise, then a fall, then a rise (two SMA crosses).
@@ -174,5 +174,26 @@ extension CLITests {
                                  "--timeframe", "1m", "--isolation", "process", "--timeout-ms", "200", "--json"], limit: .seconds(30))
         #expect(stuck.status != 0)
         #expect((stuck.json?["error"] as? [String: Any])?["code"] as? String == "timeout")
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, so a command that writes more than the pipe
+/// holds is never stalled by a test that waits for it to exit first.
+final class PipeDrain: Sendable {
+    private let data = Mutex(Data())
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            let bytes = handle.readDataToEndOfFile()
+            data.withLock { $0 = bytes }
+            done.signal()
+        }
+    }
+
+    /// Everything read, once the writer closed the pipe.
+    var text: String {
+        done.wait()
+        return data.withLock { String(decoding: $0, as: UTF8.self) }
     }
 }
