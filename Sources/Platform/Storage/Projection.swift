@@ -33,9 +33,11 @@ extension PlatformDatabase {
                     """), arguments: [last])
                 var bytes = 0
                 var batch: [Int64] = []
-                for row in sizes where batch.isEmpty || bytes + (row[1] as Int) <= batchBytes {
+                for row in sizes {
+                    let size: Int = row[1]
+                    if !batch.isEmpty && bytes + size > batchBytes { break }
                     batch.append(row[0])
-                    bytes += row[1] as Int
+                    bytes += size
                 }
                 for id in batch { try Self.expand(db, executionID: id, afterEntry: afterEntry) }
                 return batch.count

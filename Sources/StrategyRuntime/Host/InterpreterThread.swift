@@ -11,7 +11,6 @@ final class InterpreterThread: Sendable {
 
     private struct Queue: ~Copyable {
         var jobs: [Job] = []
-        var head = 0
         var sleeping = false
         var stopped = false
     }
