@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// The CLI links Debian's non-PIC static libpython into a non-PIE executable, as
+/// The CLI and the sandbox worker link Debian's non-PIC static libpython into a non-PIE executable, as
 /// /usr/bin/python3.11 itself is built: calls inside CPython then bind directly instead of through
 /// the shared library's PLT, which makes strategy code about 10% faster (BENCHMARKS.md). Symbols
 /// are exported for extension modules (numpy, pandas). Library users and the tests link the
@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Platform", targets: ["Platform"]),
         .library(name: "PlatformAPI", targets: ["PlatformAPI"]),
         .executable(name: "tradectl", targets: ["tradectl"]),
+        .executable(name: "tradectl-sandbox", targets: ["tradectl-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,10 +38,13 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CPython", path: "Sources/CPython", pkgConfig: "python3-embed",
                        providers: [.apt(["python3-dev"])]),
+        .target(name: "CSandbox", cSettings: [.define("_GNU_SOURCE")]),
         .target(
             name: "StrategyRuntime",
-            dependencies: ["CPython", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CPython", "CSandbox", .product(name: "Logging", package: "swift-log")]
         ),
+        /// The `process` level's worker: confines itself, then serves strategies over its pipes.
+        .executableTarget(name: "tradectl-sandbox", dependencies: ["StrategyRuntime", "CSandbox"], linkerSettings: staticPython),
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(
             name: "Platform",
@@ -78,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "tradectlTests",
-            dependencies: ["tradectl", "Platform", "TestSupport"]
+            dependencies: ["tradectl", "tradectl-sandbox", "Platform", "TestSupport"]
         ),
         .testTarget(
             name: "PlatformAPITests",
@@ -87,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrategyRuntimeTests",
-            dependencies: ["StrategyRuntime"],
+            dependencies: ["StrategyRuntime", "tradectl-sandbox"],
             exclude: ["Fixtures"]
         ),
     ],

@@ -8,20 +8,10 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sys/syscall.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <unistd.h>
-#include <linux/landlock.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <linux/audit.h>
-#include <sys/socket.h>
 #include <stddef.h>
-#ifndef O_PATH
-#define O_PATH 010000000  /* Linux; fcntl.h hides it without _GNU_SOURCE, which must not be set before Python.h */
-#endif
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -51,6 +41,11 @@ static inline int tc_is_type(PyObject *_Nonnull o) { return PyType_Check(o); }
 static inline int tc_is_exception_instance(PyObject *_Nonnull o) { return PyExceptionInstance_Check(o); }
 static inline int tc_is_syntax_error(PyObject *_Nonnull o) { return PyObject_TypeCheck(o, (PyTypeObject *)PyExc_SyntaxError); }
 
+// PyCFunction_Check and PyCFunction_GET_FUNCTION are macros: the C function of a builtin, else NULL.
+static inline void *_Nullable tc_builtin_function(PyObject *_Nonnull o) {
+    return PyCFunction_Check(o) ? (void *)PyCFunction_GET_FUNCTION(o) : NULL;
+}
+
 // PyTuple_GET_ITEM / PyList_GET_ITEM are macros; borrowed references, no bounds check.
 static inline PyObject *_Nonnull tc_tuple_item(PyObject *_Nonnull t, Py_ssize_t i) { return PyTuple_GET_ITEM(t, i); }
 static inline PyObject *_Nonnull tc_list_item(PyObject *_Nonnull l, Py_ssize_t i) { return PyList_GET_ITEM(l, i); }
@@ -66,8 +61,6 @@ static inline PyObject *_Nonnull tc_exc_import_error(void) { return PyExc_Import
 // pthread_kill is in <signal.h>; Swift sees it but pthread_t differs by platform. Returns libc's value.
 static inline int tc_signal_thread(pthread_t thread, int sig) { return pthread_kill(thread, sig); }
 
-/// Unblocks `sig` on the calling thread. Threads created from a Dispatch worker inherit its mask,
-/// which blocks signals, so the interpreter thread must unblock the timeout signal itself.
 /// Swaps the attribute setter of `type` itself, so every class created afterwards inherits the new
 /// one. Returns the previous setter.
 static inline setattrofunc _Nullable tc_swap_type_setattro(setattrofunc _Nullable f) {
@@ -83,87 +76,8 @@ static inline setattrofunc _Nullable tc_swap_module_setattro(setattrofunc _Nulla
     return old;
 }
 
-/// unshare(CLONE_NEWNET): a new, empty network namespace for this process (needs privileges).
-static inline int tc_unshare_net(void) { return (int)syscall(SYS_unshare, 0x40000000); }
-
-/// Landlock: from now on this process may only read (and execute) files under `paths`, and
-/// write, create, remove or truncate nothing. Returns the Landlock ABI version applied, or -errno.
-static inline int tc_landlock_read_only(const char *_Nonnull const *_Nonnull paths, int count) {
-    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-    if (abi < 1) return -errno;
-    unsigned long long handled = (1ULL << 13) - 1;      /* ABI 1: execute … make_sym */
-    if (abi >= 2) handled |= 1ULL << 13;                 /* refer */
-    if (abi >= 3) handled |= 1ULL << 14;                 /* truncate */
-    struct landlock_ruleset_attr attr = { .handled_access_fs = handled };
-    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-    if (ruleset < 0) return -errno;
-    for (int i = 0; i < count; i++) {
-        int fd = open(paths[i], O_PATH | O_CLOEXEC);
-        if (fd < 0) continue;
-        struct landlock_path_beneath_attr rule = {
-            .allowed_access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
-            .parent_fd = fd,
-        };
-        syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
-        close(fd);
-    }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { int e = errno; close(ruleset); return -e; }
-    long rc = syscall(SYS_landlock_restrict_self, ruleset, 0);
-    int e = errno;
-    close(ruleset);
-    return rc == 0 ? (int)abi : -e;
-}
-
-static inline int tc_limit_address_space(unsigned long long bytes) {
-    struct rlimit r = { .rlim_cur = bytes, .rlim_max = bytes };
-    return setrlimit(RLIMIT_AS, &r);
-}
-
-static inline int tc_limit_processes(unsigned long long n) {
-    struct rlimit r = { .rlim_cur = n, .rlim_max = n };
-    return setrlimit(RLIMIT_NPROC, &r);
-}
-
-/// seccomp: from now on socket(2) fails with EPERM in every thread of this process (TSYNC) and
-/// its children: the fallback where no network namespace can be made. Returns 0, or -errno.
-static inline int tc_seccomp_deny_sockets(void) {
-#if defined(__x86_64__)
-    const unsigned int arch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-    const unsigned int arch = AUDIT_ARCH_AARCH64;
-#else
-    return -ENOSYS;
-#endif
-    struct sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),         /* another ABI: no */
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 2, 0),      /* x32 numbers: refused */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-    };
-    struct sock_fprog prog = { .len = (unsigned short)(sizeof(filter) / sizeof(filter[0])), .filter = filter };
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) return -errno;
-    return 0;
-}
-
-/// Tries socket(AF_INET, SOCK_STREAM): 0 when it opened (and was closed), else errno.
-static inline int tc_try_socket(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return errno;
-    close(fd);
-    return 0;
-}
-
-/// RLIMIT_CPU: SIGXCPU (which ends the process) after `seconds` of CPU, SIGKILL 5 s later.
-static inline int tc_limit_cpu(unsigned long long seconds) {
-    struct rlimit r = { .rlim_cur = seconds, .rlim_max = seconds + 5 };
-    return setrlimit(RLIMIT_CPU, &r);
-}
-
+/// Unblocks `sig` on the calling thread. Threads created from a Dispatch worker inherit its mask,
+/// which blocks signals, so the interpreter thread must unblock the timeout signal itself.
 static inline int tc_unblock_signal(int sig) {
     sigset_t set;
     sigemptyset(&set);

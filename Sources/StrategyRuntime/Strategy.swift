@@ -56,6 +56,10 @@ public final class Strategy: Sendable {
     /// and at the in-process levels).
     public var workerPID: Int32? { remote?.worker.pid }
 
+    /// The kernel confinement of that worker, as it reported it (nil before it starts, and at the
+    /// in-process levels).
+    public var workerSandbox: SandboxReport? { remote?.worker.sandboxReport }
+
     /// Why the strategy is quarantined, or nil. A quarantined strategy is never called again.
     public var quarantineReason: String? { quarantine.withLock { $0 } }
 

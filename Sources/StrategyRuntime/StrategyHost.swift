@@ -52,16 +52,15 @@ public final class StrategyHost: Sendable {
         case .subinterpreter: interp = try await Interpreter.startSub(id: PythonProcess.nextSubID(), main: main, config: configuration)
         case .process:
             guard let exe = configuration.workerExecutable else {
-                throw StrategyError(.unsupported, "isolation 'process' needs the tradectl executable (HostConfiguration.workerExecutable)",
+                throw StrategyError(.unsupported, "isolation 'process' needs the tradectl-sandbox executable (HostConfiguration.workerExecutable)",
                                     strategyID: source.id)
             }
             let key = placementKey(source)
             let worker = workers.withLock { w -> ProcessWorker in
                 if let existing = w[key] { return existing }
-                let fresh = ProcessWorker(executable: exe,
-                                          arguments: ["sandbox-worker", "--network-guard", configuration.workerNetworkGuard.rawValue,
-                                                      "--cpu-seconds", String(configuration.workerCPUSeconds)],
-                                          recycleAfter: configuration.workerRecycleCalls, rssLimit: configuration.workerRSSLimit)
+                let c = configuration
+                let fresh = ProcessWorker(executable: exe, arguments: workerOptions(slot: w.count).arguments, policy: c.workerSandbox,
+                                          logger: logger, recycleAfter: c.workerRecycleCalls, rssLimit: c.workerRSSLimit)
                 w[key] = fresh
                 return fresh
             }
@@ -71,6 +70,13 @@ public final class StrategyHost: Sendable {
                             remote: RemoteStrategy(worker: worker, handle: handle))
         }
         return try await interp.load(source, isolation: isolation, limits: limits)
+    }
+
+    /// The command line of the worker in `slot` (its own uid, so its own RLIMIT_NPROC account).
+    func workerOptions(slot: Int) -> WorkerOptions {
+        let c = configuration
+        return WorkerOptions(readRoots: c.workerReadRoots, cpuSeconds: c.workerCPUSeconds, addressSpaceBytes: c.workerAddressSpace,
+                             maxThreads: UInt64(c.workerMaxThreads), uid: c.workerUIDBase &+ UInt32(slot % 1_000_000))
     }
 
     /// Placement: by default one worker per author (per strategy when the author is unknown), so

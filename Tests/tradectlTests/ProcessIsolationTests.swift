@@ -2,7 +2,7 @@ import Foundation
 import StrategyRuntime
 import Testing
 
-/// The `process` level: strategies in `tradectl sandbox-worker` processes.
+/// The `process` level: strategies in `tradectl-sandbox` worker processes.
 @Suite(.serialized) struct ProcessIsolationTests {
     static let switchable = """
         def main(data, ctx):
@@ -165,43 +165,6 @@ extension ProcessIsolationTests {
         for m in markers { #expect(!FileManager.default.fileExists(atPath: m)) }
         let good = try await host.load(StrategySource(id: "good-after-\(fixture)", code: Self.switchable), isolation: .process, limits: limits)
         #expect(try await host.run(good, on: frame, context: StrategyCallContext(paramsJSON: "{}")).signals.first?.action == .buy)
-    }
-}
-
-extension ProcessIsolationTests {
-    /// Below the audit hook: the worker's kernel confinement refuses open(2) on the database and
-    /// on files outside the library roots, and still allows library files.
-    @Test func theWorkerCannotOpenTheDatabaseOrOtherFiles() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-secret-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let db = dir.appendingPathComponent("platform.sqlite").path
-        try "not for strategies".write(toFile: db, atomically: true, encoding: .utf8)
-        let r = try await CLI.run(["sandbox-worker", "--probe", db, "--probe", "/usr/lib/python3.11/os.py",
-                             "--probe", CLI.root + "/Package.swift"])
-        let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("\(db) errno \(EACCES)"), "\(lines)")
-        #expect(lines.contains("/usr/lib/python3.11/os.py ok"), "\(lines)")
-        #expect(lines.contains("\(CLI.root)/Package.swift errno \(EACCES)"), "\(lines)")
-        if getuid() == 0 { #expect(lines.first == "uid 65534", "a worker started by root runs as nobody: \(lines)") }
-        // The probe runs on the interpreter thread: that thread is in the worker's own network
-        // namespace (not only the thread that made it).
-        let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
-        let netns = try #require(lines.first { $0.hasPrefix("netns ") })
-        #expect(lines.contains("network: network namespace"), "\(lines)")
-        #expect(netns != "netns \(own)", "the interpreter thread shares the host's network namespace: \(lines)")
-    }
-
-    /// The fallback for kernels without network namespaces: seccomp makes socket(2) fail with
-    /// EPERM on every thread, the interpreter's included.
-    @Test func theSeccompFallbackDeniesSockets() async throws {
-        let r = try await CLI.run(["sandbox-worker", "--network-guard", "seccomp", "--probe", "/usr/lib/python3.11/os.py"])
-        let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("network: seccomp denies socket(2)"), "\(lines)")
-        #expect(lines.contains("socket errno \(EPERM)"), "\(lines)")
-        #expect(lines.contains("/usr/lib/python3.11/os.py ok"), "\(lines)")
-        let auto = try await CLI.run(["sandbox-worker", "--probe", "/usr/lib/python3.11/os.py"])
-        #expect(auto.stdout.contains("socket ok"), "inside the namespace socket(2) opens, and reaches nothing: \(auto.stdout)")
     }
 }
 

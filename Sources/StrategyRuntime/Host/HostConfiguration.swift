@@ -22,15 +22,22 @@ public struct HostConfiguration: Sendable {
     /// as it stays below this. Zero keeps every call at `callerSpin`.
     public var callerSpinLimit: Duration = .milliseconds(1)
 
-    /// The `tradectl` executable that serves `process`-level strategies (`tradectl sandbox-worker`):
-    /// by default the running executable if it is tradectl, else a `tradectl` next to it.
+    /// The `tradectl-sandbox` executable that serves `process`-level strategies: by default
+    /// `TRADECTL_SANDBOX` from the environment, else a `tradectl-sandbox` next to the running executable.
     public var workerExecutable: String? = HostConfiguration.defaultWorkerExecutable
     /// A `process` worker is replaced after this many calls, or once its RSS passes `workerRSSLimit`.
     public var workerRecycleCalls = 10_000
     public var workerRSSLimit = 2 << 30
-    /// How a worker is kept off the network: a network namespace, else seccomp (`auto`), or
-    /// seccomp alone. A worker that can apply neither refuses to start.
-    public var workerNetworkGuard = NetworkGuard.auto
+    /// Whether a worker missing a required kernel protection (`SandboxReport.Protections.required`)
+    /// is refused (`strict`, the default) or run with an error in the log (`bestEffort`).
+    public var workerSandbox = WorkerSandboxPolicy.strict
+    /// Workers started as root drop to uid and gid `workerUIDBase + n`, one n per worker of this
+    /// host, so each has its own RLIMIT_NPROC account (`workerMaxThreads`).
+    public var workerUIDBase: UInt32 = 1_900_000_000
+    /// RLIMIT_NPROC of a worker's uid: the threads it may have (it can start no process).
+    public var workerMaxThreads = 512
+    /// RLIMIT_AS of a worker.
+    public var workerAddressSpace: UInt64 = 8 << 30
     /// RLIMIT_CPU of a worker: CPU seconds over its whole life before the kernel ends it (it is
     /// then restarted like a crashed one). Recycling after `workerRecycleCalls` usually comes first.
     public var workerCPUSeconds = 3_600
@@ -47,10 +54,20 @@ public struct HostConfiguration: Sendable {
     }
 
     public static var defaultWorkerExecutable: String? {
+        if let path = ProcessInfo.processInfo.environment["TRADECTL_SANDBOX"], FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
         let me = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        if me.lastPathComponent == "tradectl", FileManager.default.isExecutableFile(atPath: me.path) { return me.path }
-        let sibling = me.deletingLastPathComponent().appendingPathComponent("tradectl").path
+        let sibling = me.deletingLastPathComponent().appendingPathComponent("tradectl-sandbox").path
         return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
+    }
+
+    /// What a worker may read (and execute) below, and nothing else: the system's libraries, the
+    /// dynamic linker's cache, time zones, the Python paths, `readRoots`, and /proc — which in a
+    /// worker is a procfs of its own PID namespace, listing itself only (libdispatch reads its
+    /// threads' stat files there). Never the project's database or key files.
+    var workerReadRoots: [String] {
+        ["/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/dev/null", "/dev/urandom", "/proc"] + pythonPaths + readRoots
     }
 
     /// Finds `python/` (the tradekit package) and `.tradectl/site-packages` (TA-Lib and other
@@ -83,14 +100,6 @@ public struct HostConfiguration: Sendable {
         }
         return nil
     }
-}
-
-/// How a `process` worker is kept off the network.
-public enum NetworkGuard: String, Sendable, CaseIterable {
-    /// A new network namespace; where the kernel refuses one, seccomp.
-    case auto
-    /// seccomp only: socket(2) fails with EPERM.
-    case seccomp
 }
 
 /// Which protections are active in this process, probed at start-up.

@@ -1,9 +1,9 @@
 /// Python source of the `_tradectl_host` module that every interpreter runs.
 ///
 /// It holds what is simpler in Python than through the C API: loading a strategy module,
-/// the per-call wrapper (output capture, recursion limit, `ctx`, state round trip), the frame
-/// builder and the sandbox guards on dangerous functions. The audit hook, the memory budget and
-/// the watchdog are on the Swift side.
+/// the per-call wrapper (output capture, recursion limit, `ctx`, state round trip) and the frame
+/// builder. The audit hook, the guards on dangerous functions (`NativeGuards`), the memory budget
+/// and the watchdog are on the Swift side.
 let hostSupportSource = #"""
 import sys, json, types, inspect, traceback, datetime as _dt
 
@@ -376,56 +376,6 @@ def build_frame(times_ns, values, n, symbol):
 
 def view_of(shared):
     return shared.view()
-
-
-# ---- sandbox guards ----------------------------------------------------------------------
-
-def _guard(mod, name):
-    orig = mod.__dict__.get(name)
-    if orig is None or getattr(orig, "__tradectl_guard__", False):
-        return
-    qual = mod.__name__ + "." + name
-
-    def guarded(*args, **kwargs):
-        if state.active:
-            sys.audit("tradectl.denied", qual)
-            raise SandboxViolation(qual + " is not allowed in the strategy sandbox")
-        return orig(*args, **kwargs)
-
-    guarded.__tradectl_guard__ = True
-    guarded.__name__ = name
-    guarded.__qualname__ = name
-    mod.__dict__[name] = guarded
-
-
-_GUARDED = {
-    "os": ("_exit", "abort", "fork", "forkpty", "kill", "killpg", "close", "closerange", "dup", "dup2",
-           "write", "pwrite", "writev", "pwritev", "read", "pread", "readv", "preadv", "sendfile",
-           "ftruncate", "lseek", "fchmod", "fchown", "setuid", "setgid", "seteuid", "setegid",
-           "register_at_fork", "putenv", "unsetenv", "chdir", "fchdir", "chroot", "nice",
-           "sched_setaffinity", "setsid", "setpgid", "openpty", "pipe", "pipe2", "mkfifo", "mknod",
-           "memfd_create", "eventfd"),
-    "posix": (),
-    "_posixsubprocess": ("fork_exec",),
-    "signal": ("signal", "pthread_kill", "setitimer", "alarm", "siginterrupt", "set_wakeup_fd", "raise_signal"),
-    "faulthandler": ("_sigsegv", "_read_null", "_fatal_error", "_stack_overflow", "_fatal_error_c_thread",
-                     "_sigabrt", "_sigfpe", "enable", "register", "dump_traceback_later"),
-    "_thread": ("start_new_thread", "interrupt_main"),
-    "threading": ("_start_new_thread",),
-    "gc": ("get_objects", "get_referrers", "get_referents", "disable", "freeze"),
-    "sys": ("setrecursionlimit", "settrace", "setprofile", "setswitchinterval", "_clear_type_cache", "exit"),
-}
-
-
-def install_guards():
-    import os, posix, _posixsubprocess, signal, faulthandler, _thread, threading, gc
-    mods = {"os": os, "posix": posix, "_posixsubprocess": _posixsubprocess, "signal": signal,
-            "faulthandler": faulthandler, "_thread": _thread, "threading": threading, "gc": gc, "sys": sys}
-    for mod_name, names in _GUARDED.items():
-        for name in names or _GUARDED["os"]:
-            if mod_name == "sys" and name == "exit":
-                continue
-            _guard(mods[mod_name], name)
 
 
 # ---- imports refused in sub-interpreters ------------------------------------------------

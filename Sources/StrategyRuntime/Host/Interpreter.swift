@@ -46,7 +46,7 @@ final class Interpreter: Sendable {
                     try py.exec(PythonBoot.setUpSource(paths: config.pythonPaths, isMain: true),
                                 globals: PyModule_GetDict(py.module.ptr))
                     let caps = preload(py, config)
-                    _ = try py.callHost("install_guards")
+                    NativeGuards.install(interpreterID: 0)
                     let sandbox = makeSandbox(py, config, limits)
                     let target = watchdogTarget(py)
                     let ts = PyEval_SaveThread()
@@ -85,7 +85,7 @@ final class Interpreter: Sendable {
                     let py = try PythonContext(isMain: false, interpreterID: id, limits: limits)
                     try py.exec(PythonBoot.setUpSource(paths: config.pythonPaths, isMain: false),
                                 globals: PyModule_GetDict(py.module.ptr))
-                    _ = try py.callHost("install_guards")
+                    NativeGuards.install(interpreterID: id)
                     let sandbox = makeSandbox(py, config, limits)
                     let target = watchdogTarget(py)
                     let ts = PyEval_SaveThread()

@@ -27,7 +27,8 @@ enum AuditPolicy {
     static let deniedPrefixes = ["socket.", "ctypes.", "shutil.", "ftplib.", "smtplib.", "telnetlib.",
                                  "poplib.", "imaplib.", "nntplib.", "_winapi.", "msvcrt."]
     /// Modules whose import is refused while the sandbox is on.
-    static let deniedImports: Set<String> = ["ctypes", "_ctypes", "cffi", "_cffi_backend", "mmap"]
+    static let deniedImports: Set<String> = ["ctypes", "_ctypes", "cffi", "_cffi_backend", "mmap",
+                                             "_xxsubinterpreters", "_xxinterpchannels"]  // a new interpreter has no guards
 
     /// Decides one event. Returns a reason to refuse it, or nil to allow it.
     static func verdict(_ event: String, _ args: PyPtr?, _ sandbox: SandboxState) -> String? {

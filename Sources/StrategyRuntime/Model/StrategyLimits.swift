@@ -14,8 +14,6 @@ public struct StrategyLimits: Sendable, Equatable {
     public var recursionLimit: Int = 1000
     /// Largest serialised `ctx.state`.
     public var stateBytes: Int = 64 << 10
-    /// Extra directories strategy code may read under (the Python library paths always are).
-    public var readRoots: [String] = []
 
     public init() {}
 }

@@ -1,7 +1,8 @@
 import Foundation
+import Logging
 import Synchronization
 
-/// A long-lived `tradectl sandbox-worker` process and the strategies loaded into it.
+/// A long-lived `tradectl-sandbox` process and the strategies loaded into it.
 ///
 /// One call at a time owns the worker (`owner`, a semaphore, so ownership can pass from the
 /// caller's thread to `queue`). A run first tries on the caller's thread: it sends the request
@@ -15,8 +16,13 @@ import Synchronization
 /// `@unchecked Sendable`: all mutable state is touched only by the holder of `owner`.
 final class ProcessWorker: @unchecked Sendable {
     let executable: String
-    /// `sandbox-worker` and its options.
+    /// The worker's command line (`WorkerOptions`).
     let arguments: [String]
+    /// Whether a worker missing a required kernel protection is refused.
+    let policy: WorkerSandboxPolicy
+    let logger: Logger
+    /// The running worker's confinement, from its hello.
+    private var sandbox: SandboxReport?
     /// Recycle the worker after this many calls, or once its RSS passes `rssLimit` bytes.
     let recycleAfter: Int
     let rssLimit: Int
@@ -33,9 +39,8 @@ final class ProcessWorker: @unchecked Sendable {
     /// How long a caller polls for a reply: each strategy's typical round trip, within these bounds.
     private let spinFloor: Duration, spinLimit: Duration
     private var typicalNanos: [UInt32: UInt64] = [:]
-    private var process: Process?
-    private var input: FileHandle?
-    private var outputFD: Int32 = -1
+    private var process: WorkerProcess?
+    private var outputFD: Int32 { process?.output ?? -1 }
     /// Sources by host-side handle, to reload after a restart.
     private var sources: [UInt32: (StrategySource, StrategyLimits)] = [:]
     /// Host-side handle → the running worker's handle.
@@ -49,9 +54,12 @@ final class ProcessWorker: @unchecked Sendable {
     /// When the last load or call ended, for idle eviction.
     private var lastUsed = ContinuousClock.now
 
-    init(executable: String, arguments: [String] = ["sandbox-worker"], recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30,
+    init(executable: String, arguments: [String], policy: WorkerSandboxPolicy = .strict, logger: Logger,
+         recycleAfter: Int = 10_000, rssLimit: Int = 2 << 30,
          rssCheckInterval: Duration = .milliseconds(250), spinFloor: Duration = .microseconds(50),
          spinLimit: Duration = .milliseconds(1)) {
+        self.policy = policy
+        self.logger = logger
         self.rssCheckInterval = rssCheckInterval
         self.arguments = arguments
         self.spinFloor = spinFloor
@@ -81,7 +89,7 @@ final class ProcessWorker: @unchecked Sendable {
         let now = ContinuousClock.now
         if lastRSSCheck.map({ now - $0 >= rssCheckInterval }) ?? true {
             lastRSSCheck = now
-            tooBig = Self.residentBytes(p.processIdentifier) > rssLimit
+            tooBig = Self.residentBytes(p.pid) > rssLimit
         }
         if calls >= recycleAfter || tooBig {
             restart()
@@ -100,10 +108,6 @@ final class ProcessWorker: @unchecked Sendable {
         let fields = buffer[..<n].split(separator: UInt8(ascii: " "))
         guard fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
-    deinit {
-        if let p = process, p.isRunning { kill(p.processIdentifier, SIGKILL) }
     }
 
     /// Loads a strategy; returns the host-side handle and whether `main` takes `ctx`.
@@ -179,11 +183,11 @@ final class ProcessWorker: @unchecked Sendable {
 
     /// The caller's-thread try (owner held): only for a running worker that holds the strategy.
     private func attempt(handle: UInt32, frame: CandleFrame, context: StrategyCallContext) -> Attempt {
-        guard let (source, limits) = sources[handle], let remote = remoteHandles[handle], let input,
+        guard let (source, limits) = sources[handle], let remote = remoteHandles[handle],
               let p = process, p.isRunning else { return .onQueue(resend: false) }
         let start = ContinuousClock.now
         let request = runRequest(remote: remote, frame: frame, context: context, resend: false)
-        guard WorkerServer.writeAll(fd: input.fileDescriptor, request.encode()) else { return .onQueue(resend: false) }  // dead: restarted there
+        guard WorkerServer.writeAll(fd: p.input, request.encode()) else { return .onQueue(resend: false) }  // dead: restarted there
         let typical = Duration.nanoseconds(Int64(min(typicalNanos[handle] ?? 0, 1 << 40)))
         let pollUntil = start + max(spinFloor, min(typical * 1.25 + .microseconds(30), spinLimit))
         var call = PendingRun(handle: handle, frame: frame, context: context, end: start + Self.deadline(limits), received: [])
@@ -297,7 +301,7 @@ final class ProcessWorker: @unchecked Sendable {
         case .failure(var e):
             e.strategyID = id
             return .failure(e)
-        case .loaded, .frameMissing:
+        case .loaded, .frameMissing, .hello:
             return .failure(StrategyError(.crashed, "the worker answered a run with \(response)", strategyID: id))
         }
     }
@@ -314,19 +318,20 @@ final class ProcessWorker: @unchecked Sendable {
         case .failure(var e):
             e.strategyID = source.id
             throw e
-        case .outcome, .frameMissing: throw StrategyError(.crashed, "the worker answered a load with a run reply", strategyID: source.id)
+        case .outcome, .frameMissing, .hello:
+            throw StrategyError(.crashed, "the worker answered a load with a run reply", strategyID: source.id)
         }
     }
 
     /// Sends one request and waits for its answer until `deadline`; kills the worker past it.
     private func exchange(_ request: WorkerRequest, deadline: Duration, limits: StrategyLimits, id: String) throws(StrategyError) -> WorkerResponse {
         try ensureStarted()
-        if input.map({ WorkerServer.writeAll(fd: $0.fileDescriptor, request.encode()) }) != true {
+        if process.map({ WorkerServer.writeAll(fd: $0.input, request.encode()) }) != true {
             // The worker died while idle: start a fresh one and send the request there, once.
             restart()
             try ensureStarted()
             if case .run = request { throw StrategyError(.workerRestarted, "the worker had died; retry after the reload", strategyID: id) }
-            guard let input, WorkerServer.writeAll(fd: input.fileDescriptor, request.encode()) else {
+            guard let p = process, WorkerServer.writeAll(fd: p.input, request.encode()) else {
                 restart()
                 throw StrategyError(.crashed, "the worker process cannot be started", strategyID: id)
             }
@@ -368,9 +373,9 @@ final class ProcessWorker: @unchecked Sendable {
     private func failure(id: String, end: ContinuousClock.Instant, deadline: Duration) -> StrategyError {
         let timedOut = ContinuousClock.now >= end
         let status = process.map { p -> String in
-            if timedOut { kill(p.processIdentifier, SIGKILL) }
+            if timedOut { p.kill() }
             for _ in 0..<200 where p.isRunning { usleep(5_000) }
-            return p.isRunning ? "still running" : "exit status \(p.terminationStatus)"
+            return p.termination
         } ?? "not started"
         restart()
         if !timedOut { consecutiveCrashes += 1 }
@@ -382,62 +387,55 @@ final class ProcessWorker: @unchecked Sendable {
     }
 
     private func readExactly(_ count: Int, until end: ContinuousClock.Instant) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let left = end - .now
-            guard left > .zero else { return nil }
-            var pfd = pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)
-            let ms = Int32(max(1.0, min(Double(Int32.max), left / .milliseconds(1))))
-            let ready = poll(&pfd, 1, ms)
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else { continue }
-            let r = out.withUnsafeMutableBytes { read(outputFD, $0.baseAddress! + got, count - got) }
-            if r > 0 { got += r } else if r < 0 && errno == EINTR { continue } else { return nil }
-        }
-        return out
+        process?.readExactly(count, until: end)
     }
 
     private func ensureStarted() throws(StrategyError) {
         if let p = process, p.isRunning { return }
-        signal(SIGPIPE, SIG_IGN)  // a dead worker must give EPIPE, not end the host
         if consecutiveCrashes > 0 {  // back off a crash loop (on this queue, never the cooperative pool)
             usleep(UInt32(min(5_000_000, 100_000 << min(consecutiveCrashes - 1, 6))))
         }
         if process != nil { restart() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
         // An empty environment: no secrets are inherited. TRADECTL_HOME only locates python/.
         var env: [String: String] = [:]
         if let home = HostConfiguration.projectRoot { env["TRADECTL_HOME"] = home }
-        p.environment = env
-        let toWorker = Pipe(), fromWorker = Pipe()
-        p.standardInput = toWorker
-        p.standardOutput = fromWorker
-        p.standardError = FileHandle.nullDevice
-        do {
-            try p.run()
-        } catch {
-            throw StrategyError(.unsupported, "cannot start the worker process \(executable): \(error)")
-        }
+        let p = try WorkerProcess(executable: executable, arguments: arguments, environment: env, logger: logger)
         process = p
-        input = toWorker.fileHandleForWriting
-        outputFD = fromWorker.fileHandleForReading.fileDescriptor
-        outputHandle = fromWorker.fileHandleForReading
+        do throws(StrategyError) {
+            sandbox = try awaitHello(p)
+        } catch {
+            restart()
+            consecutiveCrashes += 1
+            throw error
+        }
     }
 
-    private var outputHandle: FileHandle?
+    /// Reads the worker's hello and holds its confinement to `policy`.
+    private func awaitHello(_ p: WorkerProcess) throws(StrategyError) -> SandboxReport {
+        let sandbox = try p.hello(until: .now + Self.startTimeout)
+        let missing = sandbox.missing(hostIsRoot: geteuid() == 0)
+        if !missing.isEmpty {
+            let metadata: Logger.Metadata = ["pid": "\(p.pid)", "missing": "\(missing.joined(separator: ","))", "sandbox": "\(sandbox)"]
+            if policy == .strict {
+                logger.error("sandbox worker refused: kernel protections missing", metadata: metadata)
+                throw StrategyError(.unsupported, "the sandbox worker lacks \(missing.joined(separator: ", ")) (\(sandbox)); "
+                                    + "HostConfiguration.workerSandbox = .bestEffort runs it anyway")
+            }
+            logger.error("sandbox worker runs without some kernel protections", metadata: metadata)
+        } else {
+            logger.debug("sandbox worker started", metadata: ["pid": "\(p.pid)", "sandbox": "\(sandbox)"])
+        }
+        return sandbox
+    }
+
+    /// How long a fresh worker may take to confine itself, start Python and import numpy/pandas.
+    static let startTimeout: Duration = .seconds(30)
 
     /// Forgets the current worker (killing it if needed); handles reload on the next call.
     private func restart() {
-        if let p = process, p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        try? input?.close()
-        try? outputHandle?.close()
+        process?.kill()
         process = nil
-        input = nil
-        outputHandle = nil
-        outputFD = -1
+        sandbox = nil
         remoteHandles.removeAll()
         frames.removeAll()
         lastRSSCheck = nil
@@ -448,7 +446,16 @@ final class ProcessWorker: @unchecked Sendable {
         queue.sync {
             owner.wait()
             defer { owner.signal() }
-            return process?.processIdentifier
+            return process?.pid
+        }
+    }
+
+    /// The running worker's kernel confinement (nil before it starts).
+    var sandboxReport: SandboxReport? {
+        queue.sync {
+            owner.wait()
+            defer { owner.signal() }
+            return sandbox
         }
     }
 }

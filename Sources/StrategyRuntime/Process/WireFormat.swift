@@ -6,6 +6,10 @@ import Foundation
 enum Wire {
     /// The largest frame either side accepts.
     static let maxFrame = 32 << 20
+    /// The version of these messages; a worker whose hello names another is refused (another build).
+    static let protocolVersion: UInt32 = 2
+    /// "TCSW": the first bytes of a worker's hello after its kind.
+    static let helloMagic: UInt32 = 0x5753_4354
 
     struct Writer {
         private(set) var bytes: [UInt8] = []

@@ -73,6 +73,8 @@ enum WorkerRequest: Equatable {
 
 /// What a worker answers.
 enum WorkerResponse: Equatable {
+    /// The worker's first message: its protocol version and its kernel confinement.
+    case hello(protocolVersion: UInt32, sandbox: SandboxReport)
     case loaded(handle: UInt32, takesContext: Bool)
     case outcome(StrategyOutcome)
     case failure(StrategyError)
@@ -82,6 +84,16 @@ enum WorkerResponse: Equatable {
     func encode() -> [UInt8] {
         var w = Wire.Writer()
         switch self {
+        case .hello(let version, let report):
+            w.u8(100)
+            w.u32(Wire.helloMagic)
+            w.u32(version)
+            w.u32(report.active.rawValue)
+            w.u32(UInt32(report.landlockABI))
+            w.u32(UInt32(report.threads))
+            w.u32(report.failedStep.rawValue)
+            w.u32(UInt32(bitPattern: report.errno))
+            w.u32(report.uid)
         case .loaded(let handle, let takesContext):
             w.u8(101)
             w.u32(handle)
@@ -121,6 +133,16 @@ enum WorkerResponse: Equatable {
     static func decode(_ bytes: [UInt8], limits: StrategyLimits) throws(Wire.Malformed) -> WorkerResponse {
         var r = Wire.Reader(bytes)
         switch try r.u8() {
+        case 100:
+            guard try r.u32() == Wire.helloMagic else { throw Wire.Malformed(description: "not a tradectl-sandbox hello") }
+            let version = try r.u32()
+            guard version == Wire.protocolVersion else {
+                throw Wire.Malformed(description: "the worker speaks protocol \(version), this host \(Wire.protocolVersion): another build")
+            }
+            let active = try r.u32(), abi = try r.u32(), threads = try r.u32(), failed = try r.u32(), err = try r.u32(), uid = try r.u32()
+            return .hello(protocolVersion: version,
+                          sandbox: SandboxReport(active: .init(rawValue: active), landlockABI: Int(abi), threads: Int(threads),
+                                                 failedStep: .init(rawValue: failed), errno: Int32(bitPattern: err), uid: uid))
         case 101:
             let handle = try r.u32()
             return .loaded(handle: handle, takesContext: try r.u8() == 1)

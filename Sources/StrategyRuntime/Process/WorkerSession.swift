@@ -33,6 +33,16 @@ struct WorkerChannel {
         return WorkerServer.readFrame(fd: input)
     }
 
+    /// Everything until the host closes the channel (the probe's code).
+    func readToEnd() -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
+            if n > 0 { out += chunk[..<n] } else if n < 0 && errno == EINTR { continue } else { return out }
+        }
+    }
+
     func send(_ response: WorkerResponse) -> Bool {
         WorkerServer.writeAll(fd: output, response.encode())
     }
