@@ -8,6 +8,7 @@ setup:
 
 build: setup
 	$(SWIFT) build -c release --product tradectl
+	$(SWIFT) build -c release --product tradectl-sandbox
 
 serve: build
 	.build/release/tradectl serve --db .tradectl/tradectl.sqlite --port $${PORT:-8080}
@@ -22,6 +23,7 @@ test: setup
 
 api-fuzz: setup
 	$(SWIFT) build --product tradectl
+	$(SWIFT) build --product tradectl-sandbox
 	bash scripts/api-fuzz.sh
 
 bench: build
