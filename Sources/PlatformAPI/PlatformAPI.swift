@@ -27,7 +27,8 @@ public protocol StrategyValidator: Sendable {
     func validate(_ code: String, author: Int64) async throws(StrategyError)
 }
 
-/// Loads the code at isolation `process`, in the author's own sandboxed worker.
+/// Loads the code at isolation `process`, in a sandbox worker started for the check and stopped
+/// after it (`StrategyHost.validate`), so uploads never grow the author's long-lived worker.
 public struct ProcessValidator: StrategyValidator {
     let host: StrategyHost
 
@@ -38,7 +39,7 @@ public struct ProcessValidator: StrategyValidator {
     public func validate(_ code: String, author: Int64) async throws(StrategyError) {
         var source = StrategySource(id: "upload-\(author)", code: code, origin: "<upload>")
         source.author = "user:\(author)"
-        _ = try await host.load(source, isolation: .process)
+        _ = try await host.validate(source)
     }
 }
 

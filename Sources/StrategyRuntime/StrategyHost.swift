@@ -18,6 +18,7 @@ public final class StrategyHost: Sendable {
     /// `process`-level workers by placement key.
     private let workers = Mutex<[String: ProcessWorker]>([:])
     private let reaper = Mutex<IdleReaper?>(nil)
+    private let validations = Atomic<Int>(0)
 
     /// Starts (or joins) the process's embedded Python.
     ///
@@ -71,6 +72,33 @@ public final class StrategyHost: Sendable {
         }
         return try await interp.load(source, isolation: isolation, limits: limits)
     }
+
+    /// Checks uploaded code by loading it in a sandbox worker of its own, started for this check
+    /// and stopped after it: whatever the module allocates or leaves behind at import dies with that
+    /// worker, and no author's long-lived worker grows with each upload.
+    ///
+    /// - Returns: whether `main` takes `ctx`.
+    /// - Throws: `StrategyError` as `load` does at isolation `process`.
+    public func validate(_ source: StrategySource, limits: StrategyLimits = StrategyLimits()) async throws(StrategyError) -> Bool {
+        guard let exe = configuration.workerExecutable else {
+            throw StrategyError(.unsupported, "validating needs the tradectl-sandbox executable (HostConfiguration.workerExecutable)",
+                                strategyID: source.id)
+        }
+        let c = configuration
+        let worker = ProcessWorker(executable: exe, arguments: workerOptions(slot: validationSlot()).arguments, policy: c.workerSandbox,
+                                   logger: logger, recycleAfter: 1, rssLimit: c.workerRSSLimit)
+        let loaded: Result<Bool, StrategyError>
+        do {
+            loaded = .success(try await worker.load(source, limits: limits).1)
+        } catch {
+            loaded = .failure(error)
+        }
+        await worker.stop()
+        return try loaded.get()
+    }
+
+    /// Validation workers take uids above the long-lived workers' (a slot each, recycled).
+    private func validationSlot() -> Int { 500_000 + validations.add(1, ordering: .relaxed).newValue % 100_000 }
 
     /// The command line of the worker in `slot` (its own uid, so its own RLIMIT_NPROC account).
     func workerOptions(slot: Int) -> WorkerOptions {

@@ -184,3 +184,38 @@ final class UnixListener {
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
+
+extension KernelSandboxTests {
+    /// Sandbox workers started by this process (children running tradectl-sandbox, not zombies).
+    static func sandboxChildren() -> Set<String> {
+        let me = String(getpid())
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc").filter { $0.allSatisfy(\.isNumber) }) ?? []
+        return Set(pids.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && fields[1] == me && stat.contains("(tradectl-sandbo")
+        })
+    }
+
+    /// Upload validation loads the code in a worker of its own and stops it: a module that keeps
+    /// 300 MiB leaves nothing behind, however many uploads; broken code still gets its load error.
+    @Test func validationRunsInADisposableWorker() async throws {
+        let host = try await StrategyHost()
+        let before = Self.sandboxChildren()
+        let heavy = "KEPT = bytearray(300 << 20)\ndef main(data):\n    return None\n"
+        for i in 0..<3 {
+            var source = StrategySource(id: "upload-\(i)", code: heavy)
+            source.author = "uploader"
+            #expect(try await host.validate(source) == false)
+            #expect(Self.sandboxChildren() == before, "validation \(i) left a worker running")
+        }
+        let e = await #expect(throws: StrategyError.self) {
+            _ = try await host.validate(StrategySource(id: "broken", code: "def main(data:\n"))
+        }
+        #expect(e?.code == .load)
+        #expect(Self.sandboxChildren() == before)
+        _ = try await Self.start(host, author: "kept")  // a loaded strategy's worker stays, and is seen
+        #expect(Self.sandboxChildren().subtracting(before).count == 1)
+    }
+}

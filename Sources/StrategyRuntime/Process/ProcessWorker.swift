@@ -79,6 +79,16 @@ final class ProcessWorker: @unchecked Sendable {
         }
     }
 
+    /// Stops the worker process now and waits until it is gone; its strategies reload into a fresh
+    /// process on their next call.
+    func stop() async {
+        await onQueue { [self] in
+            owner.wait()
+            defer { owner.signal() }
+            restart()
+        }
+    }
+
     /// After a completed call: a fresh worker once this one served enough calls or grew too big.
     /// The RSS is read on the first call of a worker and then at most every `rssCheckInterval`:
     /// reading /proc costs about as much as a whole short call.
