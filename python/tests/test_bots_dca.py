@@ -103,7 +103,7 @@ def test_stop_loss_closes_at_market_and_ends():
     assert sim.state["ended"]["reason"] == "stop-loss"
     assert sim.stats["deals"] == 1
     assert sim.stats["realised"] == approx(95 * 0.999 - 100 * 1.001)
-    assert sim.step(90) is not None and sim.step(90) == []
+    assert sim.step(90) == []
 
 
 def test_start_on_a_strategy_signal():

@@ -60,6 +60,9 @@ class LoopBot(Bot):
                 "profitCurrency": p.choice("profitCurrency", "quote", ("quote", "base")),
                 "takeProfit": p.number("takeProfit", None, above=0)}
 
+    def profit_currency(self, cfg: dict) -> str:
+        return cfg["profitCurrency"]
+
     def plan(self, cfg: dict, rules: Rules, price: float) -> Plan:
         g = cfg["gap"]
         require(g >= FEE_MARGIN * rules.maker_fee, "gap",

@@ -63,6 +63,10 @@ class Bot:
         """The start at `price`: every order checked against `rules` (BotConfigError)."""
         raise NotImplementedError
 
+    def profit_currency(self, cfg: dict) -> str:
+        """"quote" or "base": what `stats.realised` counts."""
+        return self.currency
+
     def on_fill(self, state: dict, fill: Fill, rules: Rules, bar: Bar, ctx: Any) -> List[dict]:
         """Process one completed fill; returns market intents. Must ignore a fill it has already
         processed (its record left the book)."""
@@ -92,7 +96,7 @@ class Bot:
             state.update(plan.state)
             state["v"] = STATE_VERSION
             state["cfg"] = cfg
-            state["stats"] = new_stats(self.currency, self.counter)
+            state["stats"] = new_stats(self.profit_currency(cfg), self.counter)
             return reconcile(state["o"], account.open_orders, plan.market)
         actions: List[dict] = []
         fills = account.fills
@@ -129,7 +133,7 @@ class Bot:
         rows = [_row(tag, rec) for tag, rec in plan.state["o"].items()]
         market = [_market_row(m, float(price)) for m in plan.market]
         out = {"type": self.name, "market": self.market, "price": float(price), "params": cfg,
-               "profitCurrency": cfg.get("profitCurrency", self.currency),
+               "profitCurrency": self.profit_currency(cfg),
                "orders": market + rows}
         out.update(plan.figures)
         return out
