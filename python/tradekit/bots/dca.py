@@ -27,7 +27,7 @@ Parameters (`ctx.params`; fractions: 0.01 = 1%):
 
 Example params:
     {"baseOrder": 100, "safetyOrder": 100, "maxSafetyOrders": 3, "activeSafetyOrders": 3,
-     "deviation": 0.01, "stepScale": 2, "volumeScale": 2, "takeProfit": 0.015, "investment": 800}
+     "deviation": 0.01, "stepScale": 2, "volumeScale": 2, "takeProfit": 0.015, "investment": 810}
 
 Choices where BOTS.md is silent:
 - the base order is a market order for a base quantity (BO / close rounded down to the lot), so

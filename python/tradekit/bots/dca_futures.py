@@ -7,7 +7,9 @@ safety orders above the base order, take-profit below the average. The liquidati
 (ORDERS.md, isolated) is in the preview for every step and at full size, and kept in
 `state["lp"]` after every fill; a liquidation ends the bot ("liquidation"), its margin lost.
 
-Parameters: DCA's (`baseOrder`, `safetyOrder` as notional) plus
+Parameters: DCA's, as in dca.py (`baseOrder` and `safetyOrder` are notional; `maxSafetyOrders`,
+`activeSafetyOrders`, `deviation`, `stepScale`, `volumeScale`, `takeProfit`,
+`trailingDeviation`, `stopLoss`, `cooldown`, `start`, `strategy`, `reinvest`), plus
 - `direction`: "long" (default) or "short";
 - `leverage` (1–125, default 1);
 - `investment` (the margin, quote): must cover the maximum margin plus fees.

@@ -97,7 +97,9 @@ class Bot:
             state["v"] = STATE_VERSION
             state["cfg"] = cfg
             state["stats"] = new_stats(self.profit_currency(cfg), self.counter)
-            return reconcile(state["o"], account.open_orders, plan.market)
+            market = _unless_applied(plan.market, state["o"], (), account.open_orders)
+            return reconcile(state["o"], account.open_orders, market)
+        before = set(state["o"])
         actions: List[dict] = []
         fills = account.fills
         if fills or state.get("pf"):
@@ -113,6 +115,8 @@ class Bot:
             return self._end(state, outcome, bar, ctx)
         if outcome:
             actions += outcome
+        if actions:
+            actions = _unless_applied(actions, state["o"], before, account.open_orders)
         return reconcile(state["o"], account.open_orders, actions)
 
     def _end(self, state: dict, ending: Ending, bar: Bar, ctx: Any) -> List[dict]:
@@ -145,6 +149,20 @@ class Bot:
             raise BotConfigError("price", f"must be a finite number > 0, got {price!r}")
         cfg = self.config(Params(params, self.known))
         return cfg, self.plan(cfg, checked, float(price))
+
+
+def _unless_applied(actions: List[dict], book: dict, before: Any, open_orders: List[dict]) -> List[dict]:
+    """Drop the market orders of a transition that was already applied. The book orders this
+    call adds carry tags never used before; if all of them are already open, this very call ran
+    before and its intents were applied (a replay with a state whose commit was lost), so its
+    market orders filled then and must not be sent again."""
+    new = [t for t in book if t not in before]
+    if not new:
+        return actions
+    held = {o["tag"] for o in open_orders}
+    if all(t in held for t in new):
+        return [a for a in actions if a.get("type") != "market"]
+    return actions
 
 
 def _row(tag: str, rec: list) -> Dict[str, Any]:
