@@ -41,50 +41,35 @@ from typing import Any, List, Union
 
 from tradekit.bars import Bar
 from tradekit.bots import gridcore
-from tradekit.bots.fills import Fill
-from tradekit.bots.grid import min_investment
-from tradekit.bots.levels import Ladder, check_steps, nearest
 from tradekit.bots.orders import market
 from tradekit.bots.params import Params, fmt, require
 from tradekit.bots.rules import Rules
-from tradekit.bots.runtime import Bot, Ending, Plan, check_order, money
+from tradekit.bots.runtime import Ending, Plan, check_order, money
 
 
-class BtdBot(Bot):
+class BtdBot(gridcore.GridLike):
     name = "btd"
     currency = "base"
-    known = ("lower", "upper", "levels", "spacing", "investment", "investmentCurrency",
-             "trailingDown", "floor", "stopLoss", "takeProfit")
+    known = gridcore.RANGE_PARAMS + ("investmentCurrency", "trailingDown", "floor")
 
     def config(self, p: Params) -> dict:
-        lower = p.number("lower", above=0)
-        upper = p.number("upper", above=0)
-        require(lower < upper, "upper", f"must be above lower ({fmt(lower)}), got {fmt(upper)}")
+        cfg = gridcore.range_config(p)
         floor = p.number("floor", None, above=0)
-        require(floor is None or floor < lower, "floor", f"must be below lower ({fmt(lower)})")
-        return {"lower": lower, "upper": upper, "levels": p.integer("levels", 10, lo=3, hi=200),
-                "spacing": p.choice("spacing", "arithmetic", ("arithmetic", "geometric")),
-                "investment": p.number("investment", above=0),
-                "investmentCurrency": p.choice("investmentCurrency", "base", ("base", "quote")),
-                "trailingDown": p.flag("trailingDown", False), "floor": floor,
-                "stopLoss": p.number("stopLoss", None, above=0),
-                "takeProfit": p.number("takeProfit", None, above=0)}
+        require(floor is None or floor < cfg["lower"], "floor", f"must be below lower ({fmt(cfg['lower'])})")
+        cfg.update({"investmentCurrency": p.choice("investmentCurrency", "base", ("base", "quote")),
+                    "trailingDown": p.flag("trailingDown", False), "floor": floor})
+        return cfg
 
     def plan(self, cfg: dict, rules: Rules, price: float) -> Plan:
+        lad, prices, empty = gridcore.range_lines(cfg, rules, price)
         n = cfg["levels"]
-        sl, tp = cfg["stopLoss"], cfg["takeProfit"]
-        require(sl is None or sl < price, "stopLoss", f"must be below the price {fmt(price)}")
-        require(tp is None or tp > price, "takeProfit", f"must be above the price {fmt(price)}")
-        lad = Ladder.grid(cfg["lower"], cfg["upper"], n, cfg["spacing"])
-        prices = lad.prices(0, n - 1, rules)
-        check_steps(prices, rules.maker_fee, "levels")
         in_base = cfg["investmentCurrency"] == "base"
         worth = cfg["investment"] * price if in_base else cfg["investment"]
         q = worth / (n - 1)
         state = gridcore.draft(lad, 0, n - 1, q, "base", False, price, rules.taker_fee)
-        need = min_investment(prices, rules, n - 1)
+        need = gridcore.min_investment(prices, rules, n - 1)
         hint = f"; raise the investment to about {fmt(need / price if in_base else need)} or use fewer levels"
-        sells, buys = gridcore.seed(state, nearest(prices, price), rules, "investment", hint)
+        sells, buys = gridcore.seed(state, empty, rules, "investment", hint)
         buy_quote = sum(r[1] * r[2] for r in state["o"].values() if r[0] == "b") * (1 + rules.maker_fee)
         actions: List[dict] = []
         if in_base and buy_quote > 0:
@@ -102,21 +87,17 @@ class BtdBot(Bot):
         figures = {"investment": cfg["investment"], "investmentCurrency": cfg["investmentCurrency"],
                    "perOrder": money(q), "lines": prices, "capital": capital,
                    "maxPosition": {"quantity": money(sells + buys), "atPrice": prices[0]},
-                   "floor": cfg["floor"], "stopLoss": sl, "takeProfit": tp}
+                   "floor": cfg["floor"], "stopLoss": cfg["stopLoss"], "takeProfit": cfg["takeProfit"]}
         return Plan(state, actions, figures)
-
-    def on_fill(self, state: dict, fill: Fill, rules: Rules, bar: Bar, ctx: Any) -> List[dict]:
-        if not gridcore.start_fill(state, fill):
-            gridcore.on_fill(state, fill, rules)
-        return []
 
     def on_close(self, state: dict, bar: Bar, rules: Rules, ctx: Any) -> Union[List[dict], Ending]:
         cfg = state["cfg"]
         close = bar.close
-        if cfg["stopLoss"] is not None and close <= cfg["stopLoss"]:
-            return gridcore.close_all(state, bar, rules, ctx.account, "stop-loss")
-        if cfg["takeProfit"] is not None and close >= cfg["takeProfit"]:
-            return gridcore.close_all(state, bar, rules, ctx.account, "take-profit")
+        sl, tp = cfg["stopLoss"], cfg["takeProfit"]
+        end = gridcore.price_ending(state, bar, rules, ctx.account, sl is not None and close <= sl,
+                                    tp is not None and close >= tp)
+        if end:
+            return end
         if cfg["trailingDown"]:
             gridcore.trail_down(state, close, cfg["floor"] or 0.0, rules)
         return []

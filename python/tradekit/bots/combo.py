@@ -50,7 +50,7 @@ from tradekit.bots.levels import Ladder, check_steps
 from tradekit.bots.orders import market
 from tradekit.bots.params import Params, fmt, require
 from tradekit.bots.rules import Rules
-from tradekit.bots.runtime import Bot, Ending, Plan, check_order, money
+from tradekit.bots.runtime import Ending, Plan, check_order, money
 
 
 def split(price: float, lower: float, upper: float, g: float, levels: int, rules: Rules):
@@ -75,7 +75,7 @@ def split(price: float, lower: float, upper: float, g: float, levels: int, rules
     return lad, up, dn
 
 
-class ComboBot(Bot):
+class ComboBot(gridcore.GridLike):
     name = "combo"
     market = "futures"
     known = ("direction", "lower", "upper", "step", "levels", "leverage", "investment",
@@ -130,22 +130,15 @@ class ComboBot(Bot):
         action = market("BUY" if long else "SELL", gridcore.INIT, quantity=first)
         return Plan(state, [action], figures)
 
-    def on_fill(self, state: dict, fill: Fill, rules: Rules, bar: Bar, ctx: Any) -> List[dict]:
-        if not gridcore.start_fill(state, fill):
-            gridcore.on_fill(state, fill, rules)
-        return []
-
     def on_close(self, state: dict, bar: Bar, rules: Rules, ctx: Any) -> Union[List[dict], Ending]:
         cfg = state["cfg"]
         close = bar.close
         long = cfg["direction"] == "long"
         best = state["best"] = max(state["best"], close) if long else min(state["best"], close)
         tp, sl = cfg["takeProfit"], cfg["stopLoss"]
-        if tp is not None and (close >= tp if long else close <= tp):
-            return gridcore.close_all(state, bar, rules, ctx.account, "take-profit")
-        if sl is not None and (close <= best * (1 - sl) if long else close >= best * (1 + sl)):
-            return gridcore.close_all(state, bar, rules, ctx.account, "stop-loss")
-        return []
+        stop = sl is not None and (close <= best * (1 - sl) if long else close >= best * (1 + sl))
+        take = tp is not None and (close >= tp if long else close <= tp)
+        return gridcore.price_ending(state, bar, rules, ctx.account, stop, take) or []
 
     def on_liquidation(self, state: dict, fill: Fill) -> None:
         """The position's margin is lost: the lots' entry value / leverage."""

@@ -47,48 +47,26 @@ from typing import Any, List, Union
 
 from tradekit.bars import Bar
 from tradekit.bots import gridcore
-from tradekit.bots.fills import Fill
-from tradekit.bots.levels import Ladder, check_steps, nearest
 from tradekit.bots.orders import market
-from tradekit.bots.params import Params, fmt, require
+from tradekit.bots.params import Params, fmt
 from tradekit.bots.rules import Rules
-from tradekit.bots.runtime import Bot, Ending, Plan, check_order, money
+from tradekit.bots.runtime import Ending, Plan, check_order, money
 
 
-def min_investment(prices: List[float], rules: Rules, orders: int) -> float:
-    """About the smallest investment whose every order meets the symbol's minimums."""
-    per = max(max(rules.min_notional, rules.min_qty * p) + rules.lot_step * p for p in prices)
-    return per * orders
-
-
-class GridBot(Bot):
+class GridBot(gridcore.GridLike):
     name = "grid"
-    known = ("lower", "upper", "levels", "spacing", "investment", "trailingUp", "stopLoss",
-             "takeProfit")
+    known = gridcore.RANGE_PARAMS + ("trailingUp",)
 
     def config(self, p: Params) -> dict:
-        lower = p.number("lower", above=0)
-        upper = p.number("upper", above=0)
-        require(lower < upper, "upper", f"must be above lower ({fmt(lower)}), got {fmt(upper)}")
-        return {"lower": lower, "upper": upper, "levels": p.integer("levels", 10, lo=3, hi=200),
-                "spacing": p.choice("spacing", "arithmetic", ("arithmetic", "geometric")),
-                "investment": p.number("investment", above=0),
-                "trailingUp": p.flag("trailingUp", False),
-                "stopLoss": p.number("stopLoss", None, above=0),
-                "takeProfit": p.number("takeProfit", None, above=0)}
+        return dict(gridcore.range_config(p), trailingUp=p.flag("trailingUp", False))
 
     def plan(self, cfg: dict, rules: Rules, price: float) -> Plan:
+        lad, prices, empty = gridcore.range_lines(cfg, rules, price)
         n = cfg["levels"]
-        sl, tp = cfg["stopLoss"], cfg["takeProfit"]
-        require(sl is None or sl < price, "stopLoss", f"must be below the price {fmt(price)}")
-        require(tp is None or tp > price, "takeProfit", f"must be above the price {fmt(price)}")
-        lad = Ladder.grid(cfg["lower"], cfg["upper"], n, cfg["spacing"])
-        prices = lad.prices(0, n - 1, rules)
-        check_steps(prices, rules.maker_fee, "levels")
-        empty = nearest(prices, price)
         q = cfg["investment"] / (n - 1)
         state = gridcore.draft(lad, 0, n - 1, q, "long", False, price, rules.taker_fee)
-        hint = f"; raise the investment to about {fmt(min_investment(prices, rules, n - 1))} or use fewer levels"
+        need = gridcore.min_investment(prices, rules, n - 1)
+        hint = f"; raise the investment to about {fmt(need)} or use fewer levels"
         sells, buys = gridcore.seed(state, empty, rules, "investment", hint)
         actions = []
         if sells > 0:
@@ -107,23 +85,18 @@ class GridBot(Bot):
             "stepPercent": {"min": money(100 * min(steps)), "max": money(100 * max(steps))},
             "profitPerRoundTripPercent": {"min": money(100 * (min(steps) - fee * (2 + min(steps)))),
                                           "max": money(100 * (max(steps) - fee * (2 + max(steps))))},
-            "stopLoss": sl, "takeProfit": tp,
+            "stopLoss": cfg["stopLoss"], "takeProfit": cfg["takeProfit"],
         }
         return Plan(state, actions, figures)
-
-    def on_fill(self, state: dict, fill: Fill, rules: Rules, bar: Bar, ctx: Any) -> List[dict]:
-        if not gridcore.start_fill(state, fill):
-            gridcore.on_fill(state, fill, rules)
-        return []
 
     def on_close(self, state: dict, bar: Bar, rules: Rules, ctx: Any) -> Union[List[dict], Ending]:
         cfg = state["cfg"]
         close = bar.close
         sl, tp = cfg["stopLoss"], cfg["takeProfit"]
-        if sl is not None and close <= sl:
-            return gridcore.close_all(state, bar, rules, ctx.account, "stop-loss")
-        if tp is not None and close >= tp:
-            return gridcore.close_all(state, bar, rules, ctx.account, "take-profit")
+        end = gridcore.price_ending(state, bar, rules, ctx.account, sl is not None and close <= sl,
+                                    tp is not None and close >= tp)
+        if end:
+            return end
         if cfg["trailingUp"]:
             gridcore.trail_up(state, close, rules)
         return []

@@ -16,18 +16,70 @@ Counter-orders, for a fill on line i:
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from tradekit.bars import Bar
 from tradekit.bots.accounting import (CLOSING, add_fee, expect_exit, lot_profit, lots_at,
                                       opening_basis, realise)
 from tradekit.bots.fills import Fill
-from tradekit.bots.levels import Ladder
+from tradekit.bots.levels import Ladder, check_steps, nearest
 from tradekit.bots.orders import CANCEL_ALL, add, market
+from tradekit.bots.params import Params, fmt, require
 from tradekit.bots.rules import Rules
-from tradekit.bots.runtime import Ending, check_order
+from tradekit.bots.runtime import Bot, Ending, check_order
 
 INIT = "init"  # tag of the start's market order
+RANGE_PARAMS = ("lower", "upper", "levels", "spacing", "investment", "stopLoss", "takeProfit")
+
+
+class GridLike(Bot):
+    """GRID, BTD and COMBO: fills are answered by the engine below."""
+
+    def on_fill(self, state: dict, fill: Fill, rules: Rules, bar: Bar, ctx: Any) -> List[dict]:
+        if not start_fill(state, fill):
+            on_fill(state, fill, rules)
+        return []
+
+
+def range_config(p: Params) -> dict:
+    """The parameters GRID and BTD share: the range, its lines, the investment and the price
+    endings."""
+    lower = p.number("lower", above=0)
+    upper = p.number("upper", above=0)
+    require(lower < upper, "upper", f"must be above lower ({fmt(lower)}), got {fmt(upper)}")
+    return {"lower": lower, "upper": upper, "levels": p.integer("levels", 10, lo=3, hi=200),
+            "spacing": p.choice("spacing", "arithmetic", ("arithmetic", "geometric")),
+            "investment": p.number("investment", above=0),
+            "stopLoss": p.number("stopLoss", None, above=0),
+            "takeProfit": p.number("takeProfit", None, above=0)}
+
+
+def range_lines(cfg: dict, rules: Rules, price: float) -> Tuple[Ladder, List[float], int]:
+    """The ladder of a range, its rounded lines (steps checked) and the line left empty."""
+    sl, tp = cfg["stopLoss"], cfg["takeProfit"]
+    require(sl is None or sl < price, "stopLoss", f"must be below the price {fmt(price)}")
+    require(tp is None or tp > price, "takeProfit", f"must be above the price {fmt(price)}")
+    n = cfg["levels"]
+    lad = Ladder.grid(cfg["lower"], cfg["upper"], n, cfg["spacing"])
+    prices = lad.prices(0, n - 1, rules)
+    check_steps(prices, rules.maker_fee, "levels")
+    return lad, prices, nearest(prices, price)
+
+
+def min_investment(prices: Sequence[float], rules: Rules, orders: int) -> float:
+    """About the smallest investment (quote) whose every order meets the symbol's minimums."""
+    per = max(max(rules.min_notional, rules.min_qty * p) + rules.lot_step * p for p in prices)
+    return per * orders
+
+
+def price_ending(state: dict, bar: Bar, rules: Rules, account: Any, stop: bool,
+                 take: bool) -> Optional[Ending]:
+    """The ending a stop-loss or take-profit condition calls for, or None."""
+    if stop:
+        return close_all(state, bar, rules, account, "stop-loss")
+    if take:
+        return close_all(state, bar, rules, account, "take-profit")
+    return None
 
 
 def draft(ladder: Ladder, lo: int, hi: int, q: float, mode: str, reduce: bool,

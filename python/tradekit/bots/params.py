@@ -57,8 +57,6 @@ class Params:
 
     def integer(self, name: str, default: Any = _REQUIRED, *, lo: int, hi: int) -> int:
         value = self.number(name, default)
-        if value is None:
-            return value
         if value != int(value):
             raise BotConfigError(name, f"must be a whole number, got {fmt(value)}")
         if not lo <= value <= hi:

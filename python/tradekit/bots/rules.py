@@ -15,7 +15,8 @@ _EPS = 1e-9  # tolerance in steps: 2.9999999999 lots is 3 lots
 def _decimals(step: float) -> int:
     if step <= 0:
         return 0
-    return max(0, -Decimal(repr(step)).normalize().as_tuple().exponent)
+    exponent = Decimal(repr(step)).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
 
 
 class Rules:

@@ -15,7 +15,7 @@ from tradekit.bots.accounting import new_stats, settle_exit
 from tradekit.bots.errors import BotConfigError
 from tradekit.bots.fills import Fill, completed
 from tradekit.bots.orders import CANCEL_ALL, is_buy, reconcile
-from tradekit.bots.params import Params, fmt
+from tradekit.bots.params import Params
 from tradekit.bots.rules import Rules
 
 STATE_VERSION = 1
@@ -177,10 +177,9 @@ def _row(tag: str, rec: list) -> Dict[str, Any]:
 
 def _market_row(m: dict, price: float) -> Dict[str, Any]:
     qty = m.get("quantity")
-    quote = m.get("quote")
+    quote = float(m["quote"]) if qty is None else money(qty * price)
     row = {"tag": m["tag"], "side": m["action"].lower(), "type": "market", "price": price,
-           "quantity": qty if qty is not None else money(quote / price),
-           "quote": quote if quote is not None else money(qty * price)}
+           "quantity": qty if qty is not None else money(quote / price), "quote": quote}
     if m.get("reduceOnly"):
         row["reduceOnly"] = True
     return row
