@@ -200,3 +200,20 @@ def test_a_replayed_deal_start_sends_no_second_base_order():
     assert [i["tag"] for i in first] == ["so1.1", "so1.2", "bo2", "so2.1", "so2.2", "tp2.1"]
     assert dca.main(data, replay_ctx(ctx, sim, sim.state)) == []
     assert dca.main(data, replay_ctx(ctx, sim, copy.deepcopy(before))) == []
+
+
+def test_the_bots_import_neither_numpy_nor_pandas():
+    """So they can run in a sub-interpreter (pure Python) as well as in the main one."""
+    import os
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from tradekit.bots import grid, dca, btd, loop, dca_futures, combo\n"
+            "from tradekit.bars import last_bar\n"
+            "bar = last_bar({'time': [1], 'close': [2.0], 'high': [3.0], 'low': [1.0]})\n"
+            "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules), bar.close)\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {root!r})\n" + code],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[] 2.0"
