@@ -170,7 +170,9 @@ def test_every_module_documents_a_working_example(kind):
     example = json.loads(re.search(r"Example params:\n(.*?)\n\n", doc, re.S).group(1))
     for key in example:
         assert f"`{key}`" in doc, (kind, key)  # every parameter of the example is documented
-    mod.validate(example, {"maker_fee": 0.001, "taker_fee": 0.001, "mmr": 0.005}, EXAMPLE_PRICES[kind])
+    rules = {"maker_fee": 0.001, "taker_fee": 0.001, "mmr": 0.005}
+    normalised = mod.validate(example, rules, EXAMPLE_PRICES[kind])
+    assert mod.validate(normalised, rules, EXAMPLE_PRICES[kind]) == normalised  # a fixed point
     json.dumps(mod.preview(example, {}, EXAMPLE_PRICES[kind]), allow_nan=False)
 
 

@@ -194,3 +194,28 @@ def test_preview():
     assert table[1]["takeProfitPrice"] == approx(99.7064, abs=5e-5)
     assert out["maxPosition"]["notional"] == approx(800)
     assert out["maxPosition"]["quantity"] == approx(1 + 100 / 99 + 200 / 97 + 400 / 93)
+
+
+def test_preview_of_a_signal_started_bot_places_nothing_and_shows_each_deal():
+    out = dca.preview(dict(EXAMPLE, start="signal", strategy="sma-cross"), {}, 100)
+    assert out["startsOn"] == "signal" and out["orders"] == []
+    assert [o["tag"] for o in out["dealOrders"]] == ["bo1", "so1.1", "so1.2", "so1.3", "tp1.1"]
+
+
+def test_take_profit_and_a_safety_order_in_one_candle_leave_the_rest_in_the_deal():
+    sim = Sim(dca, dict(EXAMPLE, activeSafetyOrders=1))
+    sim.step(100)
+    sim.fill("so1.1")  # path down to 99 ...
+    sim.step(99.5)
+    sim.fill("so1.2")  # ... then in one candle: down through 97 (SO2) and up through the old TP
+    tp = sim.order("tp1.2")
+    sim.fill("tp1.2")
+    out = sim.step(101, low=96.9, high=101)
+    sold = tp["quantity"]
+    left = 200 / 97
+    assert sim.state["qty"] == approx(left) and sim.state["ph"] == "on"
+    avg = 400 / (1 + 100 / 99 + 200 / 97)  # average-cost accounting: SO2 filled first
+    assert sim.stats["deals"] == 0 and sim.stats["realised"] == approx(sold * (tp["price"] - avg))
+    assert sim.state["cost"] == approx(left * avg)
+    assert placed(out) == [("BUY", "limit", 93.0, approx(400 / 93)),
+                           ("SELL", "limit", approx(avg * 1.015), approx(left))]

@@ -282,3 +282,17 @@ def test_state_of_a_200_level_grid_stays_small():
     size = len(json.dumps(sim.state))
     assert len(sim.open) == 199
     assert size < 12 * 1024, size
+
+
+def test_counter_orders_meeting_on_one_line_restore_one_empty_line():
+    sim, _ = started()
+    sim.step(99)
+    sim.fill(sim.tag_at("buy", 94.0))   # one candle: down to 93, then up to 103
+    sim.fill(sim.tag_at("sell", 102.0))
+    out = sim.step(103, low=93, high=103)
+    assert placed(out) == [("SELL", "limit", 98.0, approx(100 / 94)), ("BUY", "limit", 98.0, approx(100 / 98))]
+    sim.fill(sim.tag_at("sell", 98.0), price=103)  # below the market: fills at the next open
+    out = sim.step(103)
+    assert placed(out) == [("BUY", "limit", 94.0, approx(100 / 94))]
+    assert [(s, p) for s, p, _ in sim.orders()] == [("buy", 90.0), ("buy", 94.0), ("buy", 98.0),
+                                                     ("sell", 106.0), ("sell", 110.0)]  # 102 empty

@@ -25,7 +25,7 @@ from tradekit.bots.ladder import ladder, max_capital, safety_order
 from tradekit.bots.orders import CANCEL_ALL, market
 from tradekit.bots.params import Params, fmt, require
 from tradekit.bots.rules import Rules
-from tradekit.bots.runtime import Bot, Ending, Plan, check_order, money, timeframe_ms
+from tradekit.bots.runtime import Bot, Ending, Plan, check_order, money, order_rows, timeframe_ms
 
 DEAL_PARAMS = ("baseOrder", "safetyOrder", "maxSafetyOrders", "activeSafetyOrders", "deviation",
                "stepScale", "volumeScale", "takeProfit", "trailingDeviation", "stopLoss",
@@ -116,7 +116,11 @@ class DealBot(Bot):
                 f"{fmt(need)} (all safety orders filled, fees included)")
         state = {"o": {}, "n": 0, "deal": 0, "ph": "wait", "scale": 1.0, "base": need, "end": None,
                  "fut": self.futures}
-        actions = open_deal(state, cfg, price, rules) if cfg["start"] == "immediate" else []
+        deal = dict(state)
+        actions = open_deal(deal, cfg, price, rules)
+        waiting = cfg["start"] == "signal"
+        if not waiting:
+            state = deal
         full = stages[-1]
         figures = {
             "investment": investment if investment is not None else money(need),
@@ -126,8 +130,11 @@ class DealBot(Bot):
             "safetyOrders": table,
             "maxPosition": {"quantity": money(full["quantity"]), "notional": money(notional),
                             "averageEntry": money(full["averageEntry"])},
-            "startsOn": "signal" if cfg["start"] == "signal" else "close",
+            "startsOn": "signal" if waiting else "close",
         }
+        if waiting:  # nothing is placed before the first signal; show what each deal places
+            figures["dealOrders"] = order_rows(deal["o"], actions, price)
+            actions = []
         if self.futures:
             figures["margin"] = money(need)
             figures["leverage"] = lev

@@ -134,11 +134,9 @@ class Bot:
     def preview(self, params: Optional[Mapping[str, Any]], rules: Any, price: float) -> dict:
         """What starting at `price` would do, without placing anything (JSON-serialisable)."""
         cfg, plan = self._checked(params, rules, price)
-        rows = [_row(tag, rec) for tag, rec in plan.state["o"].items()]
-        market = [_market_row(m, float(price)) for m in plan.market]
         out = {"type": self.name, "market": self.market, "price": float(price), "params": cfg,
                "profitCurrency": self.profit_currency(cfg),
-               "orders": market + rows}
+               "orders": order_rows(plan.state["o"], plan.market, float(price))}
         out.update(plan.figures)
         return out
 
@@ -163,6 +161,11 @@ def _unless_applied(actions: List[dict], book: dict, before: Any, open_orders: L
     if all(t in held for t in new):
         return [a for a in actions if a.get("type") != "market"]
     return actions
+
+
+def order_rows(book: dict, market: List[dict], price: float) -> List[Dict[str, Any]]:
+    """The preview's view of orders: the market orders (at `price`), then the book's."""
+    return [_market_row(m, price) for m in market] + [_row(t, r) for t, r in book.items()]
 
 
 def _row(tag: str, rec: list) -> Dict[str, Any]:
