@@ -20,7 +20,8 @@ Parameters (`ctx.params`; fractions: 0.01 = 1%):
   below it;
 - `stopLoss` (optional fraction below the average entry): a close at or below it sells the
   position at market and ends the bot ("stop-loss");
-- `cooldown` (candles, default 0): wait between a deal's end and the next start;
+- `cooldown` (candles, 0–100000, default 0): the next deal starts at the close `cooldown`
+  candles after the candle in which a deal ended (0: at that same close);
 - `start`: "immediate" (default) or "signal" (a deal starts on a BUY signal of `strategy`);
 - `reinvest` (default false): the next deals' orders grow by the realised profit, in proportion;
 - `investment` (quote, default: the maximum capital): must cover the maximum capital plus fees.
@@ -37,8 +38,11 @@ Choices where BOTS.md is silent:
   avg·(1 + tp));
 - the stop-loss is checked on the candle close (spot cannot hold a stop and the take-profit on
   the same base without OCO orders); it counts as a deal;
-- a take-profit that fills in the same candle as a safety order below it sells only what it
-  was placed for; the deal goes on with the rest, and a new take-profit at its average;
+- profit is realised at the average cost: a take-profit that fills in the same candle as a
+  safety order below it sells only what it was placed for, realising that share at the new
+  average; the deal goes on with the rest, and a new take-profit at its average;
+- after a trailing exit (a market sell at the close) the next deal starts at the next close at
+  the earliest, not at the same price;
 - "reinvest": BO and SO grow by the factor `1 + realised / capital`;
 - "start: signal": the platform hands the bot the named strategy's signals of this candle as
   `ctx.signals` (a list of signal dicts); this is a proposal beyond contract v1. Signals while a
