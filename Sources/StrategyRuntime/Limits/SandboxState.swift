@@ -29,17 +29,23 @@ final class SandboxState: @unchecked Sendable {
         return String(cString: r)
     }
 
-    /// Whether reading `path` is allowed: its real path (or, for a missing file, its parent's)
-    /// must lie under a read root.
+    /// Whether reading `path` is allowed: its real path must lie under a read root. For a path that
+    /// does not exist (yet), the real path of its nearest existing ancestor decides: Python looks
+    /// for `__pycache__/….pyc` files that a fresh checkout does not have.
     func mayRead(_ path: String) -> Bool {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        var resolved = SandboxState.realPath(absolute)
-        if resolved == nil {
-            let parent = (absolute as NSString).deletingLastPathComponent
-            resolved = SandboxState.realPath(parent).map { $0 + "/" + (absolute as NSString).lastPathComponent }
+        var missing: [String] = []
+        var existing = absolute
+        var resolved = SandboxState.realPath(existing)
+        while resolved == nil, existing != "/", !existing.isEmpty, missing.count < 64 {
+            missing.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = (existing as NSString).deletingLastPathComponent
+            resolved = SandboxState.realPath(existing)
         }
-        guard let resolved else { return false }
-        return readRoots.contains { resolved.hasPrefix($0) || resolved + "/" == $0 }
+        guard let base = resolved else { return false }
+        let full = missing.isEmpty ? base : base + "/" + missing.joined(separator: "/")
+        guard !missing.contains("..") else { return false }
+        return readRoots.contains { full.hasPrefix($0) || full + "/" == $0 }
     }
 
     /// Records a refusal and sets the Python exception for it. GIL held.
