@@ -110,6 +110,9 @@ public struct HostCapabilities: Sendable, Equatable {
     public var talib: Bool
     /// numpy array data counts against the memory budget (NEP 49 handler installed).
     public var numpyMemoryBudget: Bool
+    /// Candle frames are built straight from pandas' internals (about 5× cheaper than through
+    /// `DataFrame(...)`); false on a pandas whose internals changed, where the public path is used.
+    public var fastFrames = false
     /// Why something above is off.
     public var notes: [String]
 }

@@ -53,9 +53,9 @@ extension Interpreter {
     }
 
     static func loadMessage(_ f: PythonFailure) -> String {
-        switch f.typeName {
-        case "SyntaxError", "IndentationError", "TabError": return "\(f.typeName): \(f.message)"
-        case "LoadProblem": return f.message
+        switch f.kind {
+        case .syntax: return "\(f.typeName): \(f.message)"
+        case .loadProblem: return f.message
         default: return "importing the strategy raised \(f.typeName): \(f.message)"
         }
     }
@@ -122,15 +122,15 @@ extension Interpreter {
             return fail(err)
         }
         guard ok else {
+            // A timeout is what the watchdog recorded (handled above), never an exception's class: a
+            // strategy raising StrategyTimeout itself gets `exception` like any other.
             let f = py.describe(exception: value)
-            switch f.typeName {
-            case "StrategyTimeout":
-                return fail(StrategyError(.timeout, "the call was stopped by the watchdog", strategyID: id, traceback: f.traceback))
-            case "MemoryError":
+            switch f.kind {
+            case .memory:
                 return fail(StrategyError(.memory, "MemoryError: \(f.message)", strategyID: id, traceback: f.traceback))
-            case "StateProblem":
+            case .state:
                 return fail(StrategyError(.invalidState, f.message, strategyID: id, traceback: f.traceback))
-            case "SystemExit":
+            case .exit:
                 return fail(StrategyError(.exception, "the strategy called sys.exit(\(f.message))", strategyID: id, traceback: f.traceback))
             default:
                 return fail(StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback))

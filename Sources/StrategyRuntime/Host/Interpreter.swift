@@ -136,6 +136,12 @@ final class Interpreter: Sendable {
             if let why = NumpyMemoryHandler.install(py) { caps.notes.append("numpy memory budget off: \(why)") } else {
                 caps.numpyMemoryBudget = true
             }
+            do throws(PythonFailure) {
+                caps.fastFrames = py.string(try py.callHost("frame_path").ptr) == "fast"
+                if !caps.fastFrames { caps.notes.append("frames are built through DataFrame(...): pandas' internals changed") }
+            } catch {
+                caps.notes.append("frame path unknown: \(error.message)")
+            }
         }
         return caps
     }

@@ -2,10 +2,17 @@ import CPython
 
 /// A Python exception turned into Swift values while the GIL is still held.
 struct PythonFailure: Error, Sendable {
+    /// How the host classified the exception, by the identity of its class (`kind_of` in
+    /// python/tradectl_host.py), never by its name.
+    enum Kind: String, Sendable {
+        case timeout, state, loadProblem = "load-problem", syntax, memory, exit, other
+    }
+
     var typeName: String
     var message: String
     var traceback: String
     var line: Int
+    var kind: Kind = .other
 }
 
 extension PythonContext {
@@ -35,7 +42,8 @@ extension PythonContext {
             typeName: string(tc_tuple_item(result.ptr, 0)) ?? "Exception",
             message: string(tc_tuple_item(result.ptr, 1)) ?? "",
             traceback: string(tc_tuple_item(result.ptr, 2)) ?? "",
-            line: PyLong_AsLong(tc_tuple_item(result.ptr, 3))
+            line: PyLong_AsLong(tc_tuple_item(result.ptr, 3)),
+            kind: string(tc_tuple_item(result.ptr, 4)).flatMap(PythonFailure.Kind.init(rawValue:)) ?? .other
         )
     }
 
