@@ -18,6 +18,8 @@ public final class StrategyHost: Sendable {
     /// `process`-level workers by placement key.
     private let workers = Mutex<[String: ProcessWorker]>([:])
     private let reaper = Mutex<IdleReaper?>(nil)
+    /// The sub-interpreters this host started, by id, until they are unloaded.
+    private let subs = Mutex<[Int: Interpreter]>([:])
     private let validations = Atomic<Int>(0)
 
     /// Starts (or joins) the process's embedded Python.
@@ -50,7 +52,9 @@ public final class StrategyHost: Sendable {
         let interp: Interpreter
         switch isolation {
         case .shared: interp = main
-        case .subinterpreter: interp = try await Interpreter.startSub(id: PythonProcess.nextSubID(), main: main, config: configuration)
+        case .subinterpreter:
+            interp = try await Interpreter.startSub(id: PythonProcess.nextSubID(), main: main, config: configuration)
+            subs.withLock { $0[interp.id] = interp }
         case .process:
             guard let exe = configuration.workerExecutable else {
                 throw StrategyError(.unsupported, "isolation 'process' needs the tradectl-sandbox executable (HostConfiguration.workerExecutable)",
@@ -129,6 +133,30 @@ public final class StrategyHost: Sendable {
             }
             timer = t
         }
+    }
+
+    /// Unloads a strategy: a `subinterpreter` strategy's interpreter, watchdog and thread end
+    /// (`Py_EndInterpreter`); at the other levels the strategy is only never called again (its
+    /// module goes with its last reference, in its worker when that is recycled). Later calls fail
+    /// with `unavailable` or `quarantined`.
+    public func unload(_ strategy: Strategy) async {
+        strategy.markQuarantined("the strategy was unloaded")
+        guard strategy.isolation == .subinterpreter, let interp = strategy.interpreter,
+              subs.withLock({ $0.removeValue(forKey: interp.id) }) != nil else { return }
+        await interp.thread.perform { _ in  // the module and main go before their interpreter
+            strategy.main.dropNow()
+            strategy.module.dropNow()
+        }
+        await interp.end(main: main)
+    }
+
+    /// Stops what this host started: its `process` workers (killed and reaped), its idle reaper,
+    /// and its sub-interpreters (ended with their threads and watchdogs). The main interpreter
+    /// and its thread stay: CPython cannot start again in a process, and other hosts share it.
+    public func shutdown() async {
+        reaper.withLock { $0 = nil }
+        for worker in workers.withLock({ w in defer { w.removeAll() }; return Array(w.values) }) { await worker.stop() }
+        for interp in subs.withLock({ s in defer { s.removeAll() }; return Array(s.values) }) { await interp.end(main: main) }
     }
 
     /// Builds the shared frame for one (symbol, timeframe, candle). The Python objects are made

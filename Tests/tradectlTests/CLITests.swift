@@ -197,3 +197,17 @@ final class PipeDrain: Sendable {
         return data.withLock { String(decoding: $0, as: UTF8.self) }
     }
 }
+
+extension CLITests {
+    /// In a process of its own (the suite's other tests would move the figures): 100 sub-interpreter
+    /// strategies loaded, run and unloaded leave the threads and (nearly) the RSS where they were.
+    /// Before the frames built in an interpreter were dropped with it, each kept ~100 KB (+96 MiB).
+    @Test func unloadingSubInterpretersGivesBackThreadsAndMemory() async throws {
+        let r = try await CLI.run(["bench", "unload", "--count", "100", "--json"], limit: .seconds(120))
+        let j = try #require(r.json, "\(r.stdout) \(r.stderr)")
+        let threads = (j["threads_before"] as? Int ?? -1, j["threads_after"] as? Int ?? -2)
+        let rss = (j["rss_before_mib"] as? Double ?? 0, j["rss_after_mib"] as? Double ?? .infinity)
+        #expect(threads.1 <= threads.0, "threads \(threads)")
+        #expect(rss.1 - rss.0 < 8, "RSS \(rss) MiB")
+    }
+}

@@ -186,36 +186,59 @@ final class UnixListener {
 }
 
 extension KernelSandboxTests {
-    /// Sandbox workers started by this process (children running tradectl-sandbox, not zombies).
-    static func sandboxChildren() -> Set<String> {
-        let me = String(getpid())
+    /// A host whose workers run under uids of their own range, so a test can count its workers
+    /// (other suites' hosts run workers in this process at the same time).
+    static func isolatedHost() async throws -> (StrategyHost, ClosedRange<UInt32>) {
+        var config = HostConfiguration.discovered
+        config.workerUIDBase = 1_950_000_000 + UInt32.random(in: 0..<40) * 1_000_000
+        return (try await StrategyHost(configuration: config), config.workerUIDBase...(config.workerUIDBase + 999_999))
+    }
+
+    /// Live processes (not zombies) running under a uid in `uids`.
+    static func workers(_ uids: ClosedRange<UInt32>) -> [String] {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc").filter { $0.allSatisfy(\.isNumber) }) ?? []
-        return Set(pids.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && fields[0] != "Z" && fields[1] == me && stat.contains("(tradectl-sandbo")
-        })
+        return pids.filter { pid in
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+            let lines = text.split(separator: "\n")
+            let zombie = lines.first { $0.hasPrefix("State:") }?.contains("Z") ?? false
+            let uid = lines.first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst().first.flatMap { UInt32($0) }
+            return !zombie && uid.map(uids.contains) == true
+        }
     }
 
     /// Upload validation loads the code in a worker of its own and stops it: a module that keeps
     /// 300 MiB leaves nothing behind, however many uploads; broken code still gets its load error.
     @Test func validationRunsInADisposableWorker() async throws {
-        let host = try await StrategyHost()
-        let before = Self.sandboxChildren()
+        let (host, uids) = try await Self.isolatedHost()
         let heavy = "KEPT = bytearray(300 << 20)\ndef main(data):\n    return None\n"
         for i in 0..<3 {
             var source = StrategySource(id: "upload-\(i)", code: heavy)
             source.author = "uploader"
             #expect(try await host.validate(source) == false)
-            #expect(Self.sandboxChildren() == before, "validation \(i) left a worker running")
+            #expect(Self.workers(uids).isEmpty, "validation \(i) left a worker running")
         }
         let e = await #expect(throws: StrategyError.self) {
             _ = try await host.validate(StrategySource(id: "broken", code: "def main(data:\n"))
         }
         #expect(e?.code == .load)
-        #expect(Self.sandboxChildren() == before)
+        #expect(Self.workers(uids).isEmpty)
         _ = try await Self.start(host, author: "kept")  // a loaded strategy's worker stays, and is seen
-        #expect(Self.sandboxChildren().subtracting(before).count == 1)
+        #expect(Self.workers(uids).count == 1)
+    }
+}
+
+extension KernelSandboxTests {
+    /// `shutdown()` stops every worker the host started and ends its sub-interpreters.
+    @Test func shutdownStopsTheHostsWorkers() async throws {
+        let (host, uids) = try await Self.isolatedHost()
+        for author in ["a", "b", "c"] { _ = try await Self.start(host, author: "shutdown-\(author)") }
+        let sub = try await host.load(StrategySource(id: "sub", code: Self.plain), isolation: .subinterpreter)
+        #expect(Self.workers(uids).count == 3)
+        await host.shutdown()
+        #expect(Self.workers(uids).isEmpty, "workers left after shutdown")
+        let e = await #expect(throws: StrategyError.self) {
+            _ = try await host.run(sub, on: try host.frame(SyntheticCandles(seed: 1).generate(10)))
+        }
+        #expect(e?.code == .unavailable, "the sub-interpreter ended")
     }
 }

@@ -30,6 +30,7 @@ public final class CandleFrame: Sendable {
             thread.submit { _ in Py_DecRef(p.raw) }
         }
         built.withLock { $0[interp.id] = handle }
+        interp.own(handle)
         return handle.pointer
     }
 
@@ -37,7 +38,7 @@ public final class CandleFrame: Sendable {
     func view(in interp: Interpreter, _ py: PythonContext) throws(PythonFailure) -> PyRef {
         let shared = try object(in: interp, py)
         if !interp.isMain { return PyRef(borrowing: shared) }
-        return try py.call(py.viewOfFn.ptr, [PyRef(borrowing: shared).take()])
+        return try py.call(py.viewOfFn, [PyRef(borrowing: shared).take()])
     }
 
     private func buildDataFrame(_ py: PythonContext) throws(PythonFailure) -> PyRef {
@@ -46,7 +47,7 @@ public final class CandleFrame: Sendable {
         for i in 0..<n { nanos[i] = window.times[i] &* 1_000_000 }
         let times = try py.newBytes(nanos)
         let block = try py.newBytes(concatenating: [window.open, window.high, window.low, window.close, window.volume])
-        return try py.call(py.buildFrameFn.ptr, [times.take(), block.take(), try py.newInt(n).take(),
+        return try py.call(py.buildFrameFn, [times.take(), block.take(), try py.newInt(n).take(),
                                                  try py.newString(window.symbol).take()])
     }
 
@@ -58,7 +59,7 @@ public final class CandleFrame: Sendable {
         }
         let t = try py.check(PyList_New(window.count))
         for (i, x) in window.times.enumerated() { PyList_SetItem(t.ptr, i, PyLong_FromLongLong(x)) }
-        return try py.call(py.buildPureFrameFn.ptr, [
+        return try py.call(py.buildPureFrameFn, [
             t.take(), try list(window.open).take(), try list(window.high).take(), try list(window.low).take(),
             try list(window.close).take(), try list(window.volume).take(), try py.newString(window.symbol).take(),
         ])

@@ -23,7 +23,7 @@ extension Interpreter {
             let tuple = try py.newTuple(args)
             let (raw, report) = withLimits(py, limits: limits, timeout: limits.loadTimeout, strategyID: id, onAbandon: {
                 onAbandon(Interpreter.quarantineError(id, timeout: limits.loadTimeout, grace: limits.grace))
-            }) { PyObject_Call(py.runLoadFn.ptr, tuple.ptr, nil) }
+            }) { PyObject_Call(py.runLoadFn, tuple.ptr, nil) }
             if report.abandoned { Py_DecRef(raw); return nil }
             let result = try py.check(raw)
             let out = CapturedOutput(py, result.ptr, first: 2, limit: limits.outputBytes)
@@ -87,7 +87,7 @@ extension Interpreter {
                 let err = Interpreter.quarantineError(id, timeout: limits.timeout, grace: limits.grace)
                 strategy.markQuarantined(err.message)
                 onAbandon(err)
-            }) { PyObject_Call(py.invokeFn.ptr, args.ptr, nil) }
+            }) { PyObject_Call(py.invokeFn, args.ptr, nil) }
             if report.abandoned { Py_DecRef(raw); return nil }
             guard let raw else {
                 let f = py.fetchFailure()

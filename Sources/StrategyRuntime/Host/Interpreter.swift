@@ -11,6 +11,9 @@ final class Interpreter: Sendable {
     let watchdog: Watchdog
     /// Set while a quarantined call still occupies the thread; calls fail fast meanwhile.
     let wedged = Mutex<String?>(nil)
+    /// Python objects of a sub-interpreter held from Swift (frames built in it), dropped before it
+    /// ends: one still referenced would keep its module graph alive past `Py_EndInterpreter`.
+    let owned = Mutex<[ObjectIdentifier: WeakHandle]>([:])
     private let callCounter = Atomic<UInt64>(0)
 
     private init(id: Int, isMain: Bool, thread: InterpreterThread, sandbox: SandboxState, watchdog: Watchdog) {
@@ -22,6 +25,15 @@ final class Interpreter: Sendable {
     }
 
     func nextCallID() -> UInt64 { callCounter.add(1, ordering: .relaxed).newValue }
+
+    /// Registers a handle to drop when this sub-interpreter ends (the main one never does).
+    func own(_ handle: PyHandle) {
+        guard !isMain else { return }
+        owned.withLock { o in
+            if o.count >= 256 { o = o.filter { $0.value.handle != nil } }
+            o[ObjectIdentifier(handle)] = WeakHandle(handle: handle)
+        }
+    }
 
     /// What an interpreter thread reports after set-up.
     private struct Started: @unchecked Sendable {  // @unchecked: raw pointers, used only by the watchdog under the GIL.
@@ -44,7 +56,7 @@ final class Interpreter: Sendable {
                 do throws(PythonFailure) {
                     let py = try PythonContext(isMain: true, interpreterID: 0, limits: limits)
                     try py.exec(PythonBoot.setUpSource(paths: config.pythonPaths, isMain: true),
-                                globals: PyModule_GetDict(py.module.ptr))
+                                globals: PyModule_GetDict(py.module))
                     let caps = preload(py, config)
                     NativeGuards.install(interpreterID: 0)
                     let sandbox = makeSandbox(py, config, limits)
@@ -84,7 +96,7 @@ final class Interpreter: Sendable {
                 do throws(PythonFailure) {
                     let py = try PythonContext(isMain: false, interpreterID: id, limits: limits)
                     try py.exec(PythonBoot.setUpSource(paths: config.pythonPaths, isMain: false),
-                                globals: PyModule_GetDict(py.module.ptr))
+                                globals: PyModule_GetDict(py.module))
                     NativeGuards.install(interpreterID: id)
                     let sandbox = makeSandbox(py, config, limits)
                     let target = watchdogTarget(py)
@@ -110,14 +122,14 @@ final class Interpreter: Sendable {
     private static func makeSandbox(_ py: PythonContext, _ config: HostConfiguration,
                                     _ limits: UnsafeMutablePointer<ThreadLimits>) -> SandboxState {
         let sandbox = SandboxState(readRoots: PythonBoot.libraryRoots(py) + config.readRoots + config.pythonPaths)
-        sandbox.violationType = py.violationType.ptr
+        sandbox.violationType = py.violationType
         limits.pointee.sandbox = Unmanaged.passRetained(sandbox)
         return sandbox
     }
 
     private static func watchdogTarget(_ py: PythonContext) -> Watchdog.Target {
-        Watchdog.Target(interpreter: PyThreadState_GetInterpreter(PyThreadState_Get())!, timeoutType: py.timeoutType.ptr,
-                        state: py.state.ptr, threadID: py.threadID, pthread: py.pthread, isMain: py.isMain)
+        Watchdog.Target(interpreter: PyThreadState_GetInterpreter(PyThreadState_Get())!, timeoutType: py.timeoutType,
+                        state: py.state, threadID: py.threadID, pthread: py.pthread, isMain: py.isMain)
     }
 
     private static func preload(_ py: PythonContext, _ config: HostConfiguration) -> HostCapabilities {
@@ -145,6 +157,11 @@ final class Interpreter: Sendable {
         }
         return caps
     }
+}
+
+/// A handle an interpreter may have to drop early; weak so that it never keeps one alive.
+struct WeakHandle: Sendable {
+    weak var handle: PyHandle?
 }
 
 /// A `PyInterpreterState *` handed from the main thread to a new sub-interpreter thread.

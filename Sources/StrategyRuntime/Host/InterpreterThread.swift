@@ -13,6 +13,9 @@ final class InterpreterThread: Sendable {
         var jobs: [Job] = []
         var sleeping = false
         var stopped = false
+        /// Runs after the queued jobs, GIL held; the thread then ends without releasing the GIL
+        /// through its body (the job leaves it holding no interpreter).
+        var last: Job?
     }
 
     private let queue = Mutex(Queue())
@@ -104,13 +107,29 @@ final class InterpreterThread: Sendable {
         wake.signal()
     }
 
+    /// Runs `job` after the jobs queued so far, then ends the thread; jobs submitted later are
+    /// dropped. The job must leave the thread without a current thread state and without the GIL
+    /// (it ends the interpreter).
+    func finish(_ job: @escaping Job) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.withLock { q in
+                q.last = { context in
+                    job(context)
+                    done.resume()
+                }
+                q.sleeping = false
+            }
+            wake.signal()
+        }
+    }
+
     private func nextBatch() -> [Job]? {
         let clock = ContinuousClock()
         var idleSince = clock.now
         while true {
             let batch = queue.withLock { q -> [Job]? in
                 if q.stopped { return nil }
-                if q.jobs.isEmpty { return [] }
+                if q.jobs.isEmpty { return q.last == nil ? [] : nil }
                 let jobs = q.jobs
                 q.jobs.removeAll(keepingCapacity: true)
                 return jobs
@@ -122,7 +141,7 @@ final class InterpreterThread: Sendable {
                 continue
             }
             let park = queue.withLock { q -> Bool in
-                if !q.jobs.isEmpty || q.stopped { return false }
+                if !q.jobs.isEmpty || q.stopped || q.last != nil { return false }
                 q.sleeping = true
                 return true
             }
@@ -138,6 +157,15 @@ final class InterpreterThread: Sendable {
             body.acquire()
             for job in batch { job(body.context) }
             body.release()
+        }
+        let last = queue.withLock { q -> Job? in
+            q.stopped = true
+            defer { q.last = nil }
+            return q.last
+        }
+        if let last {
+            body.acquire()
+            last(body.context)  // ends the interpreter: no release through the body
         }
     }
 }

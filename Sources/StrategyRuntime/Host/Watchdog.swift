@@ -43,6 +43,8 @@ final class Watchdog: Sendable {
 
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
+    /// Signalled once the watchdog thread has deleted its thread state and ended.
+    private let ended = DispatchSemaphore(value: 0)
     private let target: Target
     private let refire: Duration = .milliseconds(50)
     private let tick: Duration = .milliseconds(500)
@@ -80,6 +82,14 @@ final class Watchdog: Sendable {
         wake.signal()
     }
 
+    /// Stops the watchdog and waits until its thread has deleted its thread state (needs the GIL
+    /// briefly: never call it while holding the GIL). An interpreter can only end after that.
+    func stopAndWait() {
+        stop()
+        ended.wait()
+        ended.signal()  // a second caller does not wait forever
+    }
+
     private enum Step {
         case stop
         case sleep(until: ContinuousClock.Instant)
@@ -110,6 +120,10 @@ final class Watchdog: Sendable {
         while true {
             switch next() {
             case .stop:
+                PyEval_RestoreThread(tstate)
+                PyThreadState_Clear(tstate)
+                PyThreadState_DeleteCurrent()  // and releases the GIL
+                ended.signal()
                 return
             case .sleep(let until):
                 let wait = max(.zero, until - .now)

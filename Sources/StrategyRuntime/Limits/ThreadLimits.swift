@@ -33,6 +33,13 @@ enum ThreadLimitsKey {
         return p
     }
 
+    /// Unregisters and frees the calling thread's record (its interpreter has ended).
+    static func remove(_ limits: UnsafeMutablePointer<ThreadLimits>) {
+        pthread_setspecific(key, nil)
+        limits.deinitialize(count: 1)
+        limits.deallocate()
+    }
+
     @inline(__always)
     static func current() -> UnsafeMutablePointer<ThreadLimits>? {
         pthread_getspecific(key)?.assumingMemoryBound(to: ThreadLimits.self)

@@ -1,4 +1,5 @@
 import CPython
+import Synchronization
 
 /// A raw pointer to a Python object. Never `Sendable`: it may only be used on the thread that
 /// holds the interpreter's GIL.
@@ -37,6 +38,7 @@ struct PyRef: ~Copyable {
 final class PyHandle: @unchecked Sendable {
     let pointer: PyPtr
     private let release: @Sendable (PyHandle.Pointer) -> Void
+    private let dropped = Atomic<Bool>(false)
 
     /// A Sendable box around the raw pointer, for the release job.
     struct Pointer: @unchecked Sendable { let raw: PyPtr }  // @unchecked: handed to the owning thread only.
@@ -46,5 +48,13 @@ final class PyHandle: @unchecked Sendable {
         self.release = release
     }
 
-    deinit { release(Pointer(raw: pointer)) }
+    /// Drops the reference now, on the owning interpreter's thread with the GIL held (before the
+    /// interpreter ends); `deinit` then does nothing.
+    func dropNow() {
+        if !dropped.exchange(true, ordering: .acquiringAndReleasing) { Py_DecRef(pointer) }
+    }
+
+    deinit {
+        if !dropped.load(ordering: .acquiring) { release(Pointer(raw: pointer)) }
+    }
 }

@@ -3,19 +3,22 @@ import CPython
 /// The host module's objects inside one interpreter.
 ///
 /// It lives on that interpreter's thread and is never shared: it is deliberately not `Sendable`.
+/// It holds a strong reference to each object, dropped by `release()` before the interpreter ends
+/// (an interpreter that lives as long as the process never drops them): dropping them in `deinit`
+/// could run after `Py_EndInterpreter` freed them.
 final class PythonContext {
     let isMain: Bool
     let interpreterID: Int
-    let module: PyRef
-    let runLoadFn: PyRef
-    let invokeFn: PyRef
-    let describeFn: PyRef
-    let buildFrameFn: PyRef
-    let buildPureFrameFn: PyRef
-    let viewOfFn: PyRef
-    let state: PyRef
-    let timeoutType: PyRef
-    let violationType: PyRef
+    let module: PyPtr
+    let runLoadFn: PyPtr
+    let invokeFn: PyPtr
+    let describeFn: PyPtr
+    let buildFrameFn: PyPtr
+    let buildPureFrameFn: PyPtr
+    let viewOfFn: PyPtr
+    let state: PyPtr
+    let timeoutType: PyPtr
+    let violationType: PyPtr
     /// The per-thread limits record that the allocator and the audit hook read.
     let limits: UnsafeMutablePointer<ThreadLimits>
     /// The OS thread and the CPython thread id of the interpreter thread.
@@ -41,11 +44,12 @@ final class PythonContext {
         guard let ran = PyEval_EvalCode(codeRef.ptr, dict, dict) else { throw PythonContext.bootFailure() }
         Py_DecRef(ran)
         PyDict_SetItemString(PyImport_GetModuleDict(), "_tradectl_host", module.ptr)
-        func get(_ name: String) throws(PythonFailure) -> PyRef {
+        func get(_ name: String) throws(PythonFailure) -> PyPtr {
             guard let p = PyDict_GetItemString(dict, name) else {
                 throw PythonFailure(typeName: "SystemError", message: "host module lacks \(name)", traceback: "", line: 0)
             }
-            return PyRef(borrowing: p)
+            Py_IncRef(p)
+            return p
         }
         runLoadFn = try get("run_load")
         invokeFn = try get("invoke")
@@ -56,19 +60,26 @@ final class PythonContext {
         state = try get("state")
         timeoutType = try get("StrategyTimeout")
         violationType = try get("SandboxViolation")
-        self.module = module
+        self.module = module.take()
+    }
+
+    /// Drops the references to the host module's objects. GIL held; the context is unusable after.
+    func release() {
+        for p in [runLoadFn, invokeFn, describeFn, buildFrameFn, buildPureFrameFn, viewOfFn, state, timeoutType, violationType, module] {
+            Py_DecRef(p)
+        }
     }
 
     /// Calls a function of the host module by name with owned arguments.
     func callHost(_ name: String, _ args: [PyPtr] = []) throws(PythonFailure) -> PyRef {
-        let fn = try attribute(module.ptr, name)
+        let fn = try attribute(module, name)
         return try call(fn.ptr, args)
     }
 
     /// Sets `state.active` / `state.timing_out` (plain attribute writes, GIL held).
     func setFlag(_ name: String, _ on: Bool) {
         let v = tc_bool_new(on ? 1 : 0)
-        PyObject_SetAttrString(state.ptr, name, v)
+        PyObject_SetAttrString(state, name, v)
         Py_DecRef(v)
     }
 

@@ -36,7 +36,7 @@ extension PythonContext {
         guard let args = PyTuple_New(1) else { return fallbackFailure() }
         let argsRef = PyRef(owning: args)
         tc_tuple_set(argsRef.ptr, 0, PyRef(borrowing: exception).take())
-        guard let out = PyObject_Call(describeFn.ptr, argsRef.ptr, nil) else { return fallbackFailure() }
+        guard let out = PyObject_Call(describeFn, argsRef.ptr, nil) else { return fallbackFailure() }
         let result = PyRef(owning: out)
         return PythonFailure(
             typeName: string(tc_tuple_item(result.ptr, 0)) ?? "Exception",
