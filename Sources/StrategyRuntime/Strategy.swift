@@ -21,10 +21,13 @@ public final class Strategy: Sendable {
     static let crashLimit = 3
 
     /// Counts a crash of this strategy's worker during its call; quarantines it at the limit.
-    func recordCrash() {
-        if crashes.add(1, ordering: .relaxed).newValue >= Self.crashLimit {
-            markQuarantined("its worker process crashed \(Self.crashLimit) times during its calls")
-        }
+    ///
+    /// - Returns: whether this crash quarantined it.
+    @discardableResult
+    func recordCrash() -> Bool {
+        guard crashes.add(1, ordering: .relaxed).newValue == Self.crashLimit else { return false }
+        markQuarantined("its worker process crashed \(Self.crashLimit) times during its calls")
+        return true
     }
 
     init(id: String, version: Int, isolation: IsolationLevel, limits: StrategyLimits, takesContext: Bool,

@@ -182,15 +182,34 @@ public final class StrategyHost: Sendable {
         if let reason = strategy.quarantineReason {
             throw StrategyError(.quarantined, reason, strategyID: strategy.id)
         }
-        if let remote = strategy.remote {
-            do {
+        do {
+            if let remote = strategy.remote {
                 return try await remote.worker.run(handle: remote.handle, frame: frame, context: context)
-            } catch where error.code == .crashed {
-                strategy.recordCrash()
-                throw error
             }
+            return try await strategy.interpreter.invoke(strategy, frame: frame, context: context)
+        } catch {
+            log(error, strategy)
+            if error.code == .crashed, strategy.recordCrash() {
+                logger.error("strategy quarantined", metadata: ["strategy": "\(strategy.id)", "reason": "\(strategy.quarantineReason ?? "")"])
+            }
+            throw error
         }
-        return try await strategy.interpreter.invoke(strategy, frame: frame, context: context)
+    }
+
+    /// Logs a call's failure once, at the level it deserves: limits a strategy broke and crashes of
+    /// its worker are warnings, the strategy's own exceptions and bad signals only debug (they are
+    /// recorded with the execution), a quarantine an error. (Calls of a strategy already
+    /// quarantined fail before they get here, unlogged.)
+    private func log(_ error: StrategyError, _ strategy: Strategy) {
+        let metadata: Logger.Metadata = ["strategy": "\(strategy.id)", "version": "\(strategy.version)", "code": "\(error.code)"]
+        switch error.code {
+        case .quarantined:
+            logger.error("strategy quarantined", metadata: metadata.merging(["reason": "\(error.message)"]) { $1 })
+        case .timeout, .memory, .sandbox, .crashed, .unavailable:
+            logger.warning("strategy call failed", metadata: metadata.merging(["message": "\(error.message)"]) { $1 })
+        default:
+            logger.debug("strategy call failed", metadata: metadata.merging(["message": "\(error.message)"]) { $1 })
+        }
     }
 
     /// Builds the frame's Python object in the main interpreter now (normally done by the first

@@ -102,6 +102,8 @@ final class ProcessWorker: @unchecked Sendable {
             tooBig = Self.residentBytes(p.pid) > rssLimit
         }
         if calls >= recycleAfter || tooBig {
+            logger.info("sandbox worker recycled", metadata: ["pid": "\(p.pid)", "calls": "\(calls)",
+                                                             "reason": "\(tooBig ? "rss" : "calls")"])
             restart()
             calls = 0
         }
@@ -387,6 +389,8 @@ final class ProcessWorker: @unchecked Sendable {
             for _ in 0..<200 where p.isRunning { usleep(5_000) }
             return p.termination
         } ?? "not started"
+        logger.warning(timedOut ? "sandbox worker killed past a call's deadline" : "sandbox worker died during a call",
+                       metadata: ["strategy": "\(id)", "pid": "\(process.map { "\($0.pid)" } ?? "-")", "status": "\(status)"])
         restart()
         if !timedOut { consecutiveCrashes += 1 }
         if timedOut {
@@ -411,6 +415,7 @@ final class ProcessWorker: @unchecked Sendable {
         if let home = HostConfiguration.projectRoot { env["TRADECTL_HOME"] = home }
         let p = try WorkerProcess(executable: executable, arguments: arguments, environment: env, logger: logger)
         process = p
+        if consecutiveCrashes > 0 { logger.info("sandbox worker restarted", metadata: ["pid": "\(p.pid)", "crashes": "\(consecutiveCrashes)"]) }
         do throws(StrategyError) {
             sandbox = try awaitHello(p)
         } catch {
