@@ -1,7 +1,7 @@
 # Quick start: `make serve` runs the main job, `make test` runs every test. Both install what is missing first.
 SWIFT ?= swift
 
-.PHONY: setup build serve demo test api-fuzz bench bench-api bench-micro clean
+.PHONY: setup build serve demo test api-fuzz bench bench-api bench-micro bench-instructions clean
 
 setup:
 	@bash scripts/setup.sh
@@ -37,6 +37,12 @@ bench-api: build
 
 bench-micro: setup
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+# Instructions per call under valgrind's callgrind: the same on a busy machine (BENCHMARKS.md).
+bench-instructions: setup
+	$(SWIFT) build -c release --product tradectl-sandbox
+	cd Benchmarks && $(SWIFT) build -c release --product InstructionCounts
+	TRADECTL_HOME=$(CURDIR) TRADECTL_SANDBOX=$(CURDIR)/.build/release/tradectl-sandbox Benchmarks/.build/release/InstructionCounts --calls 100
 
 clean:
 	rm -rf .build .tradectl

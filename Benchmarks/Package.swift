@@ -3,7 +3,8 @@ import PackageDescription
 
 // The runtime's micro-benchmarks (ordo-one/benchmark): `swift package benchmark` from this
 // directory. The side-by-side comparison with the subprocess baseline and the floor is
-// `tradectl bench runtime` in the main package.
+// `tradectl bench runtime` in the main package. `InstructionCounts` (make bench-instructions) counts
+// instructions per call under valgrind's callgrind.
 let package = Package(
     name: "tradectl-benchmarks",
     platforms: [.macOS(.v15)],
@@ -20,6 +21,14 @@ let package = Package(
             ],
             path: "Benchmarks/RuntimeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        /// Valgrind's client requests (the `valgrind` Debian package's headers).
+        .systemLibrary(name: "CCallgrind", path: "Sources/CCallgrind", providers: [.apt(["valgrind"])]),
+        /// Instructions per call under callgrind, which count the same on a busy machine.
+        .executableTarget(
+            name: "InstructionCounts",
+            dependencies: [.product(name: "StrategyRuntime", package: "main"), "CCallgrind"],
+            path: "Sources/InstructionCounts"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -65,7 +65,8 @@ public final class StrategyHost: Sendable {
                 if let existing = w[key] { return existing }
                 let c = configuration
                 let fresh = ProcessWorker(executable: exe, arguments: workerOptions(slot: w.count).arguments, policy: c.workerSandbox,
-                                          logger: logger, recycleAfter: c.workerRecycleCalls, rssLimit: c.workerRSSLimit)
+                                          logger: logger, recycleAfter: c.workerRecycleCalls, rssLimit: c.workerRSSLimit,
+                                          spinFloor: c.callerSpin, spinLimit: c.callerSpinLimit)
                 w[key] = fresh
                 return fresh
             }

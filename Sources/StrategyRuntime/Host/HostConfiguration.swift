@@ -14,12 +14,13 @@ public struct HostConfiguration: Sendable {
     public var readRoots: [String] = ["/usr/share/zoneinfo"]
     /// How long an idle interpreter thread polls before it parks.
     public var spin: Duration = .microseconds(200)
-    /// How long an async caller polls for a call's result before it suspends. A call that ends
-    /// while the caller polls returns without a suspension and a thread wake-up (about 50 µs on a
-    /// virtual machine whose idle CPU has halted); polling keeps one core busy meanwhile.
+    /// How long an async caller polls for a call's result before it suspends (at every level: at
+    /// `process` it polls the worker's pipe). A call that ends while the caller polls returns
+    /// without a suspension and a thread wake-up (about 50 µs on a virtual machine whose idle CPU
+    /// has halted); polling keeps one core busy meanwhile.
     public var callerSpin: Duration = .microseconds(50)
     /// The longest a caller polls for a strategy call: each strategy's typical duration, so far
-    /// as it stays below this. Zero keeps every call at `callerSpin`.
+    /// as it stays below this. Zero keeps every call at `callerSpin`; both zero never poll.
     public var callerSpinLimit: Duration = .milliseconds(1)
 
     /// The `tradectl-sandbox` executable that serves `process`-level strategies: by default
