@@ -1,0 +1,132 @@
+import Foundation
+import Platform
+import StrategyRuntime
+import Testing
+
+/// One tenant's legal but heavy code must not cost another tenant a candle (issue 12, finding 4).
+/// Real `process` workers, a real SQLite file and the real scheduler on an accelerated clock:
+/// one 1m candle every 250 ms of wall time. Every assertion is a count of execution rows.
+@Suite("fair scheduler", .serialized)
+struct FairSchedulerTests {
+    static let t0: Int64 = 1_704_067_200_000
+    static let speed = 240.0  // a 1m candle every 250 ms
+    static let candles: Int64 = 30
+    /// Wall time before the first candle: loading two authors' workers (numpy and pandas in each).
+    static let allowance: Int64 = 6_000
+
+    static let light = """
+        def main(df, ctx):
+            return {"action": "BUY"} if df["close"].iloc[-1] > df["close"].iloc[-2] else {"action": "SELL"}
+        """
+
+    /// Legal: sleeps just under the 2 s call limit, on every call.
+    static let sleeper = """
+        import time
+        def main(df, ctx):
+            time.sleep(1.9)
+            return None
+        """
+
+    /// Passes upload validation on the day it is uploaded, then sleeps at import (past the load limit).
+    static let timeBomb = """
+        import time
+        time.sleep(60)
+        def main(df, ctx):
+            return None
+        """
+
+    static func sleepy(_ seconds: Double) -> String {
+        """
+        import time
+        def main(df, ctx):
+            time.sleep(\(seconds))
+            return None
+        """
+    }
+
+    struct Setup {
+        let dir: URL
+        let db: PlatformDatabase
+        let victim: StoredVersion
+        let attackers: [StoredVersion]
+    }
+
+    /// The attacker's strategies first (lower ids run first in the old scheduler), then the
+    /// victim's light one; each with one subscriber so the registry runs it.
+    static func setUp(attacker: [(source: String, symbols: [String])]) throws -> Setup {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-fair-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let db = try PlatformDatabase(path: dir.appendingPathComponent("fair.sqlite").path)
+        let mallory = try db.createUser(name: "mallory")
+        let alice = try db.createUser(name: "alice")
+        let follower = try db.createUser(name: "follower")
+        let terms = try SubscriptionTerms(capital: 10_000, riskPerTrade: 0.01, leverage: 1)
+        var attackers: [StoredVersion] = []
+        for (i, a) in attacker.enumerated() {
+            let v = try db.createStrategy(ownerID: mallory, name: "heavy-\(i)",
+                                          spec: StrategyVersionSpec(source: a.source, symbols: a.symbols, timeframe: .m1, lookback: 20,
+                                                                    isolation: .process))
+            _ = try db.subscribe(userID: follower, strategyID: v.strategyID, terms: terms)
+            attackers.append(v)
+        }
+        let victim = try db.createStrategy(ownerID: alice, name: "light",
+                                           spec: StrategyVersionSpec(source: light, symbols: ["BTCUSDT"], timeframe: .m1, lookback: 20,
+                                                                     isolation: .process))
+        _ = try db.subscribe(userID: follower, strategyID: victim.strategyID, terms: terms)
+        return Setup(dir: dir, db: db, victim: victim, attackers: attackers)
+    }
+
+    /// Runs one scheduler over `candles` one-minute candles from `t0` and returns the rows of the
+    /// victim's candles in [t0, last], with the worker's tally.
+    static func run(_ setup: Setup) async throws -> (statuses: [Int64: String], last: Int64, tally: Worker.Tally) {
+        let host = try await StrategyHost()
+        let clock = VirtualClock(virtualStart: t0, wallStart: VirtualClock.wallNow() + allowance, speed: speed)
+        var settings = Worker.Settings()
+        settings.until = t0 + candles * 60_000
+        settings.tick = .milliseconds(5)
+        settings.name = "fair"
+        let worker = Worker(coordinator: Coordinator(db: setup.db, host: host, projection: .deferred), source: SyntheticFeed(seed: 5, clock: clock),
+                            clock: clock, settings: settings)
+        let tally = try await worker.run()
+        // The last two candles may close as the worker stops.
+        let last = t0 + (candles - 3) * 60_000
+        var statuses: [Int64: String] = [:]
+        for row in try setup.db.executionSummary() where row.versionID == setup.victim.id && row.candleTime >= t0 && row.candleTime <= last {
+            statuses[row.candleTime] = row.status
+        }
+        return (statuses, last, tally)
+    }
+
+    static func expectEveryCandleRan(_ statuses: [Int64: String], last: Int64, _ what: String) {
+        let expected = Array(stride(from: t0, through: last, by: 60_000))
+        let ran = expected.filter { statuses[$0] == "ok" }
+        let skipped = expected.filter { statuses[$0] == "skipped" }
+        #expect(ran.count == expected.count,
+                "\(what): the light tenant ran \(ran.count) of its \(expected.count) candles, \(skipped.count) skipped, \(expected.count - ran.count - skipped.count) missing")
+    }
+
+    @Test("a strategy sleeping just under its limit on every call costs another tenant no candle")
+    func sleeperDoesNotStarveAnotherTenant() async throws {
+        let setup = try Self.setUp(attacker: [(Self.sleeper, ["BTCUSDT"])])
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (statuses, last, _) = try await Self.run(setup)
+        Self.expectEveryCandleRan(statuses, last: last, "beside a 1.9 s sleeper")
+    }
+
+    @Test("a module that sleeps at import (a time bomb) never holds the scheduling pass")
+    func timeBombLoadDoesNotHoldThePass() async throws {
+        let setup = try Self.setUp(attacker: [(Self.timeBomb, ["BTCUSDT"])])
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (statuses, last, _) = try await Self.run(setup)
+        Self.expectEveryCandleRan(statuses, last: last, "beside a time bomb")
+    }
+
+    @Test("one tenant's strategy on 50 symbols costs another tenant no candle")
+    func manySymbolsDoNotStarveAnotherTenant() async throws {
+        let symbols = (0..<50).map { "SYM\($0)USDT" }
+        let setup = try Self.setUp(attacker: [(Self.sleepy(0.04), symbols)])
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (statuses, last, _) = try await Self.run(setup)
+        Self.expectEveryCandleRan(statuses, last: last, "beside 50 symbols")
+    }
+}
