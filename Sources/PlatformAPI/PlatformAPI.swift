@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdBcrypt
 import Logging
 import Platform
+import Prometheus
 import StrategyRuntime
 
 /// Limits and knobs of the HTTP API.
@@ -15,8 +16,18 @@ public struct APIOptions: Sendable {
     public var bcryptCost: UInt8 = 10
     /// How long a page of the public strategy listing may be served from memory.
     public var listingCacheTTL: Duration = .seconds(1)
-    /// How often an event stream looks for new activity.
+    /// How often the event streams' one poller looks for new activity.
     public var streamPoll: Duration = .milliseconds(250)
+    /// Open event streams per user, and in all; past either, 429.
+    public var streamsPerUser = 4
+    public var streamsTotal = 256
+    /// What one user may hold (strategies, symbols per strategy, subscriptions); past it, 422 `quota-exceeded`.
+    public var quotas = Quotas.defaults
+    /// The operator's bearer token for `/metrics` on the API's address. Nil: `/metrics` there
+    /// always answers 401 (serve it on its own address with `metricsApplication` instead).
+    public var metricsToken: String?
+    /// `/metrics` requests per minute per client address (429 past it).
+    public var metricsRequestsPerMinute = 60
 
     public init() {}
 }
@@ -59,11 +70,18 @@ public final class PlatformAPI: Sendable {
     let authLimiter: RateLimiter
     let started = ContinuousClock.now
     let listings: ListingCache
+    /// The event streams' one poller.
+    let hub: ActivityHub
+    /// `/metrics`: the database's execution counters and this process's swift-metrics.
+    public let metrics: MetricsExporter
     /// A hash checked when a login names an unknown email, so both cost the same.
     let dummyHash: String
 
+    /// - Parameter metrics: the registry behind the process's Prometheus metrics factory (the
+    ///   caller bootstraps `MetricsSystem` with it), exported at `/metrics`.
     public init(db: PlatformDatabase, secrets: APISecrets, validator: any StrategyValidator, coordinator: Coordinator?,
-                registry: (any StrategyRegistry)? = nil, options: APIOptions = APIOptions()) async {
+                registry: (any StrategyRegistry)? = nil, options: APIOptions = APIOptions(),
+                metrics: PrometheusCollectorRegistry? = nil) async {
         self.registry = registry
         self.db = db
         self.tokens = await TokenIssuer(secret: secrets.jwtSecret)
@@ -73,6 +91,8 @@ public final class PlatformAPI: Sendable {
         self.options = options
         self.authLimiter = RateLimiter(limit: options.authRequestsPerMinute)
         self.listings = ListingCache(ttl: options.listingCacheTTL)
+        self.hub = ActivityHub(db: db, poll: options.streamPoll, perUser: options.streamsPerUser, total: options.streamsTotal)
+        self.metrics = MetricsExporter(db: db, registry: metrics, requestsPerMinute: options.metricsRequestsPerMinute)
         self.dummyHash = await Self.offloaded { [cost = options.bcryptCost] in Bcrypt.hash("not a password", cost: cost) }
     }
 

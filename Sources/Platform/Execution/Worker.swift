@@ -1,10 +1,19 @@
 import Foundation
 import Logging
+import Metrics
 import StrategyRuntime
-
+import Synchronization
 /// The scheduler and executor: follows the registry, waits for each candle to close (plus a
 /// grace delay) and to be published, and hands it to the coordinator. Candles that went stale
 /// (downtime, or a key held by a dead worker until its lock expired) are recorded as `skipped`.
+///
+/// Fair between authors (the strategies' owners): executions and loads run concurrently in
+/// `Settings.slots` slots, taken round robin by author (`FairQueue`), at most one at a time per
+/// *lane* — an author's `process` worker, or the one in-process interpreter that every `shared`
+/// and `subinterpreter` strategy shares (one GIL). So one author's slow code delays only that
+/// author. Each strategy has a time budget per candle close (`TenantBudget`): past it, it is
+/// throttled, and then paused with a reason its author sees. A strategy that does not load is
+/// retried with exponential backoff, never on every pass, and loads never hold the pass.
 public final class Worker: Sendable {
     public struct Settings: Sendable {
         public var grace: Int64 = 0
@@ -15,8 +24,35 @@ public final class Worker: Sendable {
         /// Stop once the clock passes this (virtual ms), for replays and tests.
         public var until: Int64?
         public var name = "worker"
+        /// Executions and loads in flight at once (at most one per lane).
+        public var slots = 8
+        /// The share of a candle period (wall time) each author may spend per close, split over the
+        /// author's active strategies.
+        public var tenantShare = 0.5
+        /// Closes of unused budget a strategy may bank.
+        public var burstCloses = 4.0
+        /// Pause a strategy after this many closes in a row over its budget (nil: only throttle).
+        public var pauseAfter: Int? = 10
+        /// A strategy that fails to load waits this long before the next attempt, doubling up to `loadRetryCap`.
+        public var loadRetry: Duration = .seconds(1)
+        public var loadRetryCap: Duration = .seconds(300)
+        /// Pause a strategy whose own code failed to load this many times in a row (nil: never).
+        public var pauseAfterLoadFailures: Int? = 5
+        /// The per-call limits of the strategies this worker loads.
+        public var limits = StrategyLimits()
+        /// Told of every execution this worker commits (benchmarks).
+        public var onCommit: (@Sendable (CommitEvent) -> Void)?
 
         public init() {}
+    }
+
+    /// One committed execution, as the scheduler saw it.
+    public struct CommitEvent: Sendable {
+        public let key: ExecutionKey
+        public let ownerID: Int64?
+        public let status: String
+        /// From the candle's close (wall time on the worker's clock) to the end of its commit, µs.
+        public let closeToCommitMicros: Int
     }
 
     public let coordinator: Coordinator
@@ -25,101 +61,69 @@ public final class Worker: Sendable {
     public let clock: VirtualClock
     public let settings: Settings
     let logger: Logger
+    let metrics: SchedulerMetrics
 
     public init(coordinator: Coordinator, registry: (any StrategyRegistry)? = nil, source: any CandleSource, clock: VirtualClock,
-                settings: Settings, logger: Logger = Logger(label: "tradectl.worker")) {
+                settings: Settings, logger: Logger = Logger(label: "tradectl.worker"), metrics: any MetricsFactory = MetricsSystem.factory) {
         self.coordinator = coordinator
         self.registry = registry ?? LocalRegistry(db: coordinator.db)
         self.source = source
         self.clock = clock
         self.settings = settings
         self.logger = logger
+        self.metrics = SchedulerMetrics(factory: metrics)
     }
 
     /// Counts of what this worker did.
     public struct Tally: Sendable {
         public var executed = 0, skipped = 0, busy = 0, seenDone = 0, lockErrors = 0
+        /// Candles skipped because their strategy was over its time budget (also in `skipped`).
+        public var throttled = 0
+        /// Loads that failed, and strategies this worker paused.
+        public var loadFailures = 0, paused = 0
     }
 
-    private struct Stream: Hashable {
-        let versionID: Int64
-        let symbol: String
-    }
-
-    /// Runs until `settings.until` passes (or forever).
+    /// Runs until `settings.until` passes (or forever). Executions in flight then finish and
+    /// commit; loads in flight are left to finish on their own.
     public func run() async throws(PlatformError) -> Tally {
-        var tally = Tally()
-        var loaded: [Int64: LoadedVersion] = [:]
-        var pending: [Stream: [Int64]] = [:]
-        var cursor: [Stream: Int64] = [:]
-        var versions: [StoredVersion] = []
-        var lastRefresh = ContinuousClock.now - settings.registryRefresh
-        let db = coordinator.db
-        defer { project() }
-        while true {
-            let now = clock.now()
-            if let until = settings.until, now > until { break }
-            if Task.isCancelled { break }
-            let executedBefore = tally.executed
-            defer { if tally.executed > executedBefore { project() } }
-            if ContinuousClock.now - lastRefresh >= settings.registryRefresh {
-                versions = try await registry.activeVersions()
-                lastRefresh = .now
-            }
-            for version in versions {
-                if loaded[version.id] == nil {
-                    do {
-                        var source = StrategySource(id: "v\(version.id)", version: version.version, code: version.spec.source)
-                        source.author = version.ownerID.map { "user:\($0)" }  // one sandbox worker per owner at `process`
-                        let s = try await coordinator.host.load(source, isolation: version.spec.isolation)
-                        loaded[version.id] = LoadedVersion(version: version, strategy: s)
-                    } catch {
-                        logger.error("strategy version \(version.id) does not load: \(error)")
-                        continue
+        let inbox = Inbox()
+        var plan = SchedulerPlan(worker: self, inbox: inbox)
+        var failure: PlatformError?
+        await withDiscardingTaskGroup { group in
+            while true {
+                let now = clock.now()
+                if let until = settings.until, now > until { break }
+                if Task.isCancelled { break }
+                if await plan.absorb(inbox.drain()) { project() }
+                do throws(PlatformError) {
+                    try await plan.refresh()
+                    try plan.schedule(now: now)
+                } catch {
+                    failure = error
+                    break
+                }
+                while let job = await plan.nextJob(now: now) {
+                    switch job {
+                    case .load(let version, let lane):
+                        Task { inbox.post(.loaded(version.id, lane: lane, await self.load(version))) }
+                    case .stream(let work):
+                        group.addTask { inbox.post(await self.perform(work, inbox)) }
                     }
                 }
-                let tf = version.spec.timeframe
-                let due = CandleSchedule.newestDue(tf, now: now, grace: settings.grace)
-                for symbol in version.spec.symbols {
-                    let stream = Stream(versionID: version.id, symbol: symbol)
-                    // After a (re)start: the candles since the last recorded one are pending, so
-                    // the newest runs and the ones missed during downtime are recorded as skipped.
-                    if cursor[stream] == nil {
-                        let last = try db.lastExecutedCandle(versionID: version.id, symbol: symbol)
-                        cursor[stream] = last.map { max($0 + tf.milliseconds, due - 1_000 * tf.milliseconds) } ?? due
-                    }
-                    var next = cursor[stream] ?? due
-                    while next <= due {
-                        pending[stream, default: []].append(next)
-                        next += tf.milliseconds
-                    }
-                    cursor[stream] = next
-                    guard let keys = pending[stream], !keys.isEmpty, let live = loaded[version.id] else { continue }
-                    var left: [Int64] = []
-                    for t in keys {
-                        let key = ExecutionKey(versionID: version.id, symbol: symbol, timeframe: tf.rawValue, candleTime: t)
-                        do throws(PlatformError) {
-                            if t < due {
-                                if try await skip(key, tally: &tally) == false { left.append(t) }
-                            } else if try await execute(live, key: key, lookback: version.spec.lookback, tf: tf, tally: &tally) == false {
-                                left.append(t)
-                            }
-                        } catch where error.code == .lockUnavailable {
-                            tally.lockErrors += 1
-                            left.append(t)  // no lock, no execution: retried when the lock is back
-                        }
-                    }
-                    pending[stream] = left
-                }
+                metrics.queueDepth.record(plan.queued)
+                metrics.inFlight.record(plan.inFlight)
+                try? await Task.sleep(for: settings.tick)
             }
-            try? await Task.sleep(for: settings.tick)
         }
-        return tally
+        _ = await plan.absorb(inbox.drain())
+        project()
+        if let failure { throw failure }
+        return inbox.tally
     }
 
     /// Expands the journal entries of this pass's commits (and any a dead worker left) when the
     /// coordinator defers that; a failure leaves them for the next pass.
-    private func project() {
+    func project() {
         guard coordinator.projection == .deferred else { return }
         do {
             try coordinator.db.projectFanouts()
@@ -127,49 +131,27 @@ public final class Worker: Sendable {
             logger.error("expanding the fan-out journal failed, retrying next pass: \(error)")
         }
     }
+}
 
-    /// Records a stale key as skipped, under its lock. False while another worker holds it.
-    private func skip(_ key: ExecutionKey, tally: inout Tally) async throws(PlatformError) -> Bool {
-        guard let lease = try await coordinator.lock.acquire(key.description, ttl: .seconds(5)) else {
-            tally.busy += 1
-            return false
-        }
-        let inserted = try coordinator.db.recordSkipped(key, worker: settings.name, reason: "stale: a newer candle had closed")
-        await coordinator.lock.release(lease)
-        if inserted { tally.skipped += 1 } else { tally.seenDone += 1 }
-        return true
+/// Where jobs report back to the scheduling loop.
+final class Inbox: Sendable {
+    enum Completion: Sendable {
+        case loaded(Int64, lane: String, Result<Strategy, StrategyError>)
+        case stream(StreamWork, StreamResult)
     }
 
-    /// Executes the newest due key once its candle is published. False to retry later.
-    private func execute(_ live: LoadedVersion, key: ExecutionKey, lookback: Int, tf: Timeframe,
-                         tally: inout Tally) async throws(PlatformError) -> Bool {
-        // The coordinator checks this again under the lock; checking first spares fetching the
-        // candles and building a frame for keys another worker already ran (the common case).
-        if try coordinator.db.isExecuted(key) {
-            tally.seenDone += 1
-            return true
-        }
-        let from = key.candleTime - Int64(lookback - 1) * tf.milliseconds
-        let window = try await source.candles(symbol: key.symbol, timeframe: tf, from: from, through: key.candleTime)
-        guard window.count > 0, window.times[window.count - 1] == key.candleTime else { return false }  // not published yet
-        let frame: CandleFrame
-        do {
-            frame = try coordinator.host.frame(window)
-        } catch {
-            logger.error("candles of \(key) are malformed: \(error)")
-            return false
-        }
-        let report = try await coordinator.execute(live, frame: frame)
-        switch report.outcome {
-        case .committed:
-            tally.executed += 1
-            return true
-        case .alreadyExecuted:
-            tally.seenDone += 1
-            return true
-        case .busy:
-            tally.busy += 1
-            return false
+    private let state = Mutex<(completions: [Completion], tally: Worker.Tally)>(([], Worker.Tally()))
+
+    func post(_ c: Completion) { state.withLock { $0.completions.append(c) } }
+
+    func drain() -> [Completion] {
+        state.withLock { s in
+            defer { s.completions.removeAll(keepingCapacity: true) }
+            return s.completions
         }
     }
+
+    func count(_ update: (inout Worker.Tally) -> Void) { state.withLock { update(&$0.tally) } }
+
+    var tally: Worker.Tally { state.withLock { $0.tally } }
 }

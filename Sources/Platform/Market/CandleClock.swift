@@ -25,6 +25,9 @@ public struct VirtualClock: Sendable {
     /// Wall milliseconds to wait for `virtual` milliseconds to pass.
     public func wallMillis(_ virtual: Int64) -> Int64 { Int64(Double(virtual) / speed) }
 
+    /// The wall time (epoch ms, fractional) at which the clock shows `virtual`.
+    public func wallMillis(atVirtual virtual: Int64) -> Double { Double(wallStart) + Double(virtual - virtualStart) / speed }
+
     public static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 

@@ -79,8 +79,12 @@ extension PlatformDatabase {
         }
     }
 
+    /// Subscribes a user to a strategy with their own terms.
+    ///
+    /// - Throws: `notFound`, `conflict` (already subscribed), `invalidInput` (credential), or
+    ///   `quotaExceeded` when the user holds `quotas.subscriptionsPerUser` live subscriptions.
     public func subscribe(userID: Int64, strategyID: Int64, terms: SubscriptionTerms,
-                          brokerCredentialID: String? = nil) throws(PlatformError) -> Int64 {
+                          brokerCredentialID: String? = nil, quotas: Quotas = .unlimited) throws(PlatformError) -> Int64 {
         try write { db in
             guard try Int64.fetchOne(db, sql: "SELECT id FROM strategies WHERE id = ? AND deleted = 0", arguments: [strategyID]) != nil else {
                 throw PlatformError(.notFound, "strategy \(strategyID) not found")
@@ -88,6 +92,11 @@ extension PlatformDatabase {
             if let live = try Int64.fetchOne(db, sql: "SELECT id FROM subscriptions WHERE user_id = ? AND strategy_id = ? AND status != 'cancelled'",
                                              arguments: [userID, strategyID]) {
                 throw PlatformError(.conflict, "already subscribed to strategy \(strategyID) (subscription \(live))", field: "strategyId")
+            }
+            if quotas.subscriptionsPerUser != nil {
+                let live = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subscriptions WHERE user_id = ? AND status != 'cancelled'",
+                                            arguments: [userID]) ?? 0
+                try Quotas.check(live + 1, against: quotas.subscriptionsPerUser, "live subscriptions per user")
             }
             if let credential = brokerCredentialID,
                try Int64.fetchOne(db, sql: "SELECT id FROM broker_credentials WHERE public_id = ? AND user_id = ? AND deleted = 0",
@@ -154,9 +163,14 @@ extension PlatformDatabase {
     }
 
     /// Checks a version spec before anything is stored; the error names the field.
-    public static func validateSpec(_ spec: StrategyVersionSpec) throws(PlatformError) {
-        guard !spec.symbols.isEmpty, spec.symbols.allSatisfy({ !$0.isEmpty && $0.count <= 32 }) else {
-            throw PlatformError(.invalidInput, "symbols must list 1 or more symbols of 1–32 characters", field: "symbols")
+    ///
+    /// - Throws: `invalidInput` for a symbol outside `SymbolGrammar` (or listed twice), a lookback
+    ///   out of range or an empty source; `quotaExceeded` for more symbols than `quotas` allow.
+    public static func validateSpec(_ spec: StrategyVersionSpec, quotas: Quotas = .unlimited) throws(PlatformError) {
+        guard !spec.symbols.isEmpty else { throw PlatformError(.invalidInput, "symbols must list 1 or more symbols", field: "symbols") }
+        try Quotas.check(spec.symbols.count, against: quotas.symbolsPerStrategy, "symbols per strategy", field: "symbols")
+        guard try SymbolGrammar.normalized(spec.symbols) == spec.symbols else {
+            throw PlatformError(.invalidInput, "symbols must be upper case", field: "symbols")
         }
         guard (2...10_000).contains(spec.lookback) else { throw PlatformError(.invalidInput, "lookback must be in 2…10000", field: "lookback") }
         guard !spec.source.isEmpty else { throw PlatformError(.invalidInput, "source is empty", field: "source") }

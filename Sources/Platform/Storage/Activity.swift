@@ -139,6 +139,35 @@ extension PlatformDatabase {
         }
     }
 
+    /// Everyone's new activity since two cursors, oldest first, for the API's one shared stream
+    /// poller: signals (with their strategy) and orders (with their user), at most `limit` of each.
+    public func activity(afterSignal: Int64, afterOrder: Int64,
+                         limit: Int = 1_000) throws(PlatformError) -> (signals: [SignalEntry], orders: [(userID: Int64, order: OrderEntry)]) {
+        try read { db in
+            let signals = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT g.id, v.strategy_id, g.execution_id, e.candle_time, g.symbol, g.action, g.entry_price, g.stop_loss, g.take_profit
+                FROM signals g JOIN executions e ON e.id = g.execution_id JOIN strategy_versions v ON v.id = e.strategy_version_id
+                WHERE g.id > ? ORDER BY g.id LIMIT ?
+                """), arguments: [afterSignal, limit]).map(Self.signalEntry)
+            let orders = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.orderColumns), user_id FROM orders WHERE id > ? ORDER BY id LIMIT ?"),
+                                          arguments: [afterOrder, limit]).map { (userID: $0[12] as Int64, order: Self.orderEntry($0)) }
+            return (signals, orders)
+        }
+    }
+
+    /// Which of `users` follow which of `strategies` (a live subscription: active or paused), as
+    /// (user, strategy) pairs: who sees a strategy's signals in their stream.
+    public func followers(of strategies: Set<Int64>, among users: Set<Int64>) throws(PlatformError) -> [(user: Int64, strategy: Int64)] {
+        guard !strategies.isEmpty, !users.isEmpty else { return [] }
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT DISTINCT user_id, strategy_id FROM subscriptions
+                WHERE status != 'cancelled' AND strategy_id IN (\(strategies.map(String.init).joined(separator: ",")))
+                  AND user_id IN (\(users.map(String.init).joined(separator: ",")))
+                """).map { (user: $0[0] as Int64, strategy: $0[1] as Int64) }
+        }
+    }
+
     /// The newest signal and order ids: a stream starts after them.
     public func activityCursors() throws(PlatformError) -> (signal: Int64, order: Int64) {
         try read { db in

@@ -19,6 +19,10 @@ public struct StrategySummary: Sendable, Equatable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var maxLagMillis: Int64
+    /// Why the scheduler paused the strategy (it then does not run until its author resumes it
+    /// or uploads a new version), or nil.
+    public var pausedReason: String?
+    public var pausedAt: Int64?
 }
 
 /// What a new strategy is made of.
@@ -52,12 +56,20 @@ public struct Page<Item: Sendable>: Sendable {
 
 extension PlatformDatabase {
     /// Creates a strategy with its first version.
-    public func createStrategy(ownerID: Int64, _ new: NewStrategy) throws(PlatformError) -> StrategySummary {
+    ///
+    /// - Throws: `invalidInput` naming the field, `notFound` for an unknown owner, `quotaExceeded`
+    ///   when the owner holds `quotas.strategiesPerUser` live strategies already or the spec lists
+    ///   more symbols than `quotas.symbolsPerStrategy`.
+    public func createStrategy(ownerID: Int64, _ new: NewStrategy, quotas: Quotas = .unlimited) throws(PlatformError) -> StrategySummary {
         try Self.validate(name: new.name, description: new.description)
-        try Self.validateSpec(new.spec)
+        try Self.validateSpec(new.spec, quotas: quotas)
         let id: Int64 = try write { db in
             guard try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE id = ?", arguments: [ownerID]) != nil else {
                 throw PlatformError(.notFound, "user \(ownerID) does not exist")
+            }
+            if quotas.strategiesPerUser != nil {
+                let live = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM strategies WHERE owner_id = ? AND deleted = 0", arguments: [ownerID]) ?? 0
+                try Quotas.check(live + 1, against: quotas.strategiesPerUser, "live strategies per user")
             }
             let now = Self.now()
             try db.execute(sql: """
@@ -71,14 +83,25 @@ extension PlatformDatabase {
         return try strategySummary(id: id)
     }
 
-    /// Updates a strategy the owner holds: a changed spec makes a new version; name and
-    /// description change in place.
+    /// Throws `quotaExceeded` when the owner already holds `quotas.strategiesPerUser` live
+    /// strategies (a cheap check before the upload's code is loaded; `createStrategy` checks again).
+    public func checkStrategyQuota(ownerID: Int64, quotas: Quotas) throws(PlatformError) {
+        guard quotas.strategiesPerUser != nil else { return }
+        let live = try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM strategies WHERE owner_id = ? AND deleted = 0", arguments: [ownerID]) ?? 0
+        }
+        try Quotas.check(live + 1, against: quotas.strategiesPerUser, "live strategies per user")
+    }
+
+    /// Updates a strategy the owner holds: a changed spec makes a new version (and lifts a pause:
+    /// the author changed what runs); name and description change in place.
     ///
-    /// - Throws: `notFound` when there is no such live strategy, `forbidden` when another user owns it.
+    /// - Throws: `notFound` when there is no such live strategy, `forbidden` when another user owns
+    ///   it, `quotaExceeded` for more symbols than `quotas` allow.
     public func updateStrategy(ownerID: Int64, strategyID: Int64, name: String?, description: String?,
-                               spec: StrategyVersionSpec?) throws(PlatformError) -> StrategySummary {
+                               spec: StrategyVersionSpec?, quotas: Quotas = .unlimited) throws(PlatformError) -> StrategySummary {
         try Self.validate(name: name ?? "x", description: description ?? "")
-        if let spec { try Self.validateSpec(spec) }
+        if let spec { try Self.validateSpec(spec, quotas: quotas) }
         try write { db in
             try Self.requireOwner(db, ownerID: ownerID, strategyID: strategyID)
             if let name { try db.execute(sql: "UPDATE strategies SET name = ? WHERE id = ?", arguments: [name, strategyID]) }
@@ -87,6 +110,7 @@ extension PlatformDatabase {
                 let last = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM strategy_versions WHERE strategy_id = ?",
                                             arguments: [strategyID]) ?? 0
                 _ = try Self.insertVersion(db, strategyID: strategyID, version: last + 1, spec: spec)
+                try db.execute(sql: "UPDATE strategies SET paused_reason = NULL, paused_at = NULL WHERE id = ?", arguments: [strategyID])
             }
             try db.execute(sql: "UPDATE strategies SET updated_at = ? WHERE id = ?", arguments: [Self.now(), strategyID])
         }
@@ -162,7 +186,7 @@ extension PlatformDatabase {
                                   withSource: Bool = true) throws -> [StrategySummary] {
         try Row.fetchAll(db, sql: """
             SELECT s.id AS sid, s.owner_id, s.name, s.description, s.kind, s.deleted, s.created_at AS screated,
-                   COALESCE(s.updated_at, s.created_at) AS supdated, s.max_lag_ms,
+                   COALESCE(s.updated_at, s.created_at) AS supdated, s.max_lag_ms, s.paused_reason, s.paused_at,
                    (SELECT COUNT(*) FROM subscriptions WHERE strategy_id = s.id AND status = 'active') AS active_subscribers,
                    v.id, v.strategy_id, v.version, \(withSource ? "v.source" : "'' AS source"), v.params, v.symbols, v.timeframe,
                    v.lookback, v.isolation
@@ -174,7 +198,8 @@ extension PlatformDatabase {
             StrategySummary(id: row["sid"], ownerID: row["owner_id"], name: row["name"], description: row["description"],
                             kind: StrategyKind(rawValue: row["kind"]) ?? .code, version: try Self.version(row),
                             activeSubscribers: row["active_subscribers"], deleted: row["deleted"], createdAt: row["screated"],
-                            updatedAt: row["supdated"], maxLagMillis: row["max_lag_ms"])
+                            updatedAt: row["supdated"], maxLagMillis: row["max_lag_ms"], pausedReason: row["paused_reason"],
+                            pausedAt: row["paused_at"])
         }
     }
 }

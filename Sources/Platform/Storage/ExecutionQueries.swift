@@ -2,13 +2,13 @@ import GRDB
 import StrategyRuntime
 
 extension PlatformDatabase {
-    /// The registry: the newest version of every live strategy with at least one active
+    /// The registry: the newest version of every live, unpaused strategy with at least one active
     /// subscription. Workers refresh it periodically.
     public func activeVersions() throws(PlatformError) -> [StoredVersion] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT v.*, s.owner_id FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
-                WHERE s.deleted = 0 AND s.kind = 'code'
+                WHERE s.deleted = 0 AND s.kind = 'code' AND s.paused_reason IS NULL
                   AND v.version = (SELECT MAX(version) FROM strategy_versions WHERE strategy_id = s.id)
                   AND EXISTS (SELECT 1 FROM subscriptions WHERE strategy_id = s.id AND status = 'active')
                 ORDER BY v.id
@@ -16,13 +16,13 @@ extension PlatformDatabase {
         }
     }
 
-    /// Strategy versions by id (those still live), in id order.
+    /// Strategy versions by id (those still live and not paused), in id order.
     public func versions(ids: [Int64]) throws(PlatformError) -> [StoredVersion] {
         guard !ids.isEmpty else { return [] }
         return try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT v.*, s.owner_id FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id
-                WHERE s.deleted = 0 AND v.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))
+                WHERE s.deleted = 0 AND s.paused_reason IS NULL AND v.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))
                 ORDER BY v.id
                 """, arguments: StatementArguments(ids)).map(Self.version)
         }
@@ -38,6 +38,23 @@ extension PlatformDatabase {
                 VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?)
                 """, arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime, reason, worker, Self.now()])
             return db.changesCount > 0
+        }
+    }
+
+    /// Records keys that will not run as `skipped`, with `reason`, in one transaction; for each
+    /// key, false when it already had an execution.
+    public func recordSkipped(_ keys: [ExecutionKey], worker: String, reason: String) throws(PlatformError) -> [Bool] {
+        guard !keys.isEmpty else { return [] }
+        return try write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO executions (strategy_version_id, symbol, timeframe, candle_time, status, error_message, worker, created_at)
+                VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?)
+                """)
+            let now = Self.now()
+            return try keys.map { key in
+                try insert.execute(arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime, reason, worker, now])
+                return db.changesCount > 0
+            }
         }
     }
 

@@ -196,6 +196,7 @@ enum Schema {
                 END;
                 """)
         }
+        registerTenancy(&m)
         return m
     }
 }

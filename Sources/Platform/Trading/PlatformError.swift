@@ -15,6 +15,9 @@ public struct PlatformError: Error, Sendable, Equatable, CustomStringConvertible
         case conflict
         /// The row exists and is public, but only its owner may change it.
         case forbidden
+        /// The user already holds as many of something (strategies, symbols, subscriptions) as
+        /// their quota allows (the message names the limit, `field` the input).
+        case quotaExceeded = "quota-exceeded"
     }
 
     public var code: Code

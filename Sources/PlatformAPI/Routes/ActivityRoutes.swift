@@ -14,8 +14,9 @@ extension PlatformAPI {
                   schema: "SignalPage", forbidden: true) { db, user, id, limit, offset in
                 try db.signals(viewerID: user, strategyID: id, limit: limit, offset: offset)
             },
-            Endpoint(.get, "/api/stream", "Server-Sent Events of your signals, orders and fills (token in the header or ?token=)",
-                     tag: "activity", auth: true, query: ["token", "seconds", "from", "after"], responses: [200: nil, 401: "Problem"]) { req, _ in
+            Endpoint(.get, "/api/stream", "Server-Sent Events of your signals, orders and fills (token in the header or ?token=); a few open streams per user",
+                     tag: "activity", auth: true, query: ["token", "seconds", "from", "after"],
+                     responses: [200: nil, 401: "Problem", 429: "Problem"]) { req, _ in
                 try await self.stream(req)
             },
             Endpoint(.post, "/webhooks/{token}", "TradingView-style alert for a webhook strategy, fanned out to its subscribers",
@@ -38,47 +39,90 @@ extension PlatformAPI {
         }
     }
 
-    /// The user's event stream: polls the database (so it sees executions of every worker) and
-    /// sends `signal`, `order` and `fill` events, with a heartbeat comment every 15 s.
+    /// The user's event stream: `signal`, `order` and `fill` events from the process's one
+    /// shared poller (`ActivityHub`, which also sees the executions of other workers), with a
+    /// heartbeat comment every 15 s. `?from=start` or `?after=s12,o40` first replays what came
+    /// before, from the database. At most `streamsPerUser` open streams per user and
+    /// `streamsTotal` in all: past either, 429.
     func stream(_ req: Request) async throws -> Response {
         let user = try await tokens.user(authorization: req.headers[.authorization]
                                             ?? req.uri.queryParameters["token"].map { "Bearer \($0)" })
         let seconds = req.uri.queryParameters["seconds"].flatMap { Int(String($0)) }.map { max(1, min($0, 86_400)) } ?? 86_400
+        let ticket: ActivityHub.Ticket
+        do {
+            ticket = try hub.open(user: user)
+        } catch {
+            let detail = switch error {
+            case .perUser(let n): "you have \(n) event streams open, the most allowed; close one first"
+            case .total(let n): "the server has \(n) event streams open, the most it serves; try again later"
+            }
+            var p = Problem(.tooManyRequests, detail, code: "too-many-streams")
+            p.headers[.retryAfter] = "5"
+            throw p
+        }
         // New activity only, or (`?from=start`) the user's history first; a reconnecting client
         // may also send the last `s…`/`o…` ids it saw as `?after=s12,o40`.
-        var start = req.uri.queryParameters["from"] == "start" ? (signal: Int64(0), order: Int64(0)) : try db.activityCursors()
+        var replay: (signal: Int64, order: Int64)? = req.uri.queryParameters["from"] == "start" ? (0, 0) : nil
         if let after = req.uri.queryParameters["after"] {
+            var r = replay ?? (Int64.max, Int64.max)
             for part in after.split(separator: ",") {
-                if part.hasPrefix("s"), let v = Int64(part.dropFirst()) { start.signal = v }
-                if part.hasPrefix("o"), let v = Int64(part.dropFirst()) { start.order = v }
+                if part.hasPrefix("s"), let v = Int64(part.dropFirst()) { r.signal = v }
+                if part.hasPrefix("o"), let v = Int64(part.dropFirst()) { r.order = v }
             }
+            replay = r
         }
-        let resume = start
-        let (db, poll) = (self.db, options.streamPoll)
+        let from = replay
+        let db = self.db
         let body = ResponseBody { writer in
-            var cursor = resume
+            defer { ticket.finish() }
             let end = ContinuousClock.now + .seconds(seconds)
             var beat = ContinuousClock.now
+            var sent = (signal: Int64.max, order: Int64.max)
             try await writer.write(ByteBuffer(string: ": tradectl stream for user \(user)\n\n"))
-            while ContinuousClock.now < end {
-                let new = try db.activity(userID: user, afterSignal: cursor.signal, afterOrder: cursor.order)
+            for await message in ticket.messages {
                 var text = ""
-                for s in new.signals { text += Self.event("signal", id: "s\(s.id)", s); cursor.signal = s.id }
-                for o in new.orders {
-                    text += Self.event("order", id: "o\(o.id)", o)
-                    if o.status == "filled" { text += Self.event("fill", id: "f\(o.id)", o) }
-                    cursor.order = o.id
+                switch message {
+                case .start(let signal, let order):
+                    // Everything after (signal, order) comes from the hub; the history before it
+                    // from the database, in pages.
+                    sent = (min(from?.signal ?? signal, signal), min(from?.order ?? order, order))
+                    while sent.signal < signal || sent.order < order {
+                        let old = try db.activity(userID: user, afterSignal: sent.signal, afterOrder: sent.order)
+                        let page = Self.events(old.signals.filter { $0.id <= signal }, old.orders.filter { $0.id <= order }, after: &sent)
+                        if page.isEmpty { break }
+                        try await writer.write(ByteBuffer(string: page))
+                    }
+                    sent = (max(sent.signal, signal), max(sent.order, order))
+                case .activity(let signals, let orders):
+                    text = Self.events(signals, orders, after: &sent)
+                case .tick:
+                    break
                 }
                 if text.isEmpty, ContinuousClock.now - beat > .seconds(15) { text = ": heartbeat\n\n" }
                 if !text.isEmpty {
                     try await writer.write(ByteBuffer(string: text))
                     beat = .now
                 }
-                try await Task.sleep(for: poll)
+                if ContinuousClock.now >= end { break }
             }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// The SSE text of signals and orders newer than `sent`, which it moves on.
+    static func events(_ signals: [SignalEntry], _ orders: [OrderEntry], after sent: inout (signal: Int64, order: Int64)) -> String {
+        var text = ""
+        for s in signals where s.id > sent.signal {
+            text += event("signal", id: "s\(s.id)", s)
+            sent.signal = s.id
+        }
+        for o in orders where o.id > sent.order {
+            text += event("order", id: "o\(o.id)", o)
+            if o.status == "filled" { text += event("fill", id: "f\(o.id)", o) }
+            sent.order = o.id
+        }
+        return text
     }
 
     static func event(_ name: String, id: String, _ value: some Encodable) -> String {

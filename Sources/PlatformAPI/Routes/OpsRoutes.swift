@@ -15,10 +15,16 @@ extension PlatformAPI {
                 }
                 return try JSONBody.response(["status": "ok", "uptimeSeconds": "\((ContinuousClock.now - self.started).components.seconds)"])
             },
-            Endpoint(.get, "/metrics", "Prometheus metrics: executions by status, per-candle latency histogram", tag: "ops",
-                     auth: false, responses: [200: nil]) { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                         body: .init(byteBuffer: ByteBuffer(string: try self.metricsText())))
+            Endpoint(.get, "/metrics", "Prometheus metrics for operators (the operator's bearer token, not a session token)",
+                     tag: "ops", auth: true, responses: [200: nil, 401: "Problem", 429: "Problem"]) { req, ctx in
+                try self.metrics.limiter.admit(ctx.clientAddress)
+                guard let expected = self.options.metricsToken, let given = req.headers[.authorization],
+                      Self.sameSecret(given, "Bearer " + expected) else {
+                    throw Problem.unauthorized(self.options.metricsToken == nil
+                        ? "/metrics is not served on this address: set an operator token (TRADECTL_METRICS_TOKEN) or a metrics address"
+                        : "/metrics needs 'Authorization: Bearer <operator token>'")
+                }
+                return try self.metrics.response()
             },
             Endpoint(.get, "/openapi.json", "This API's OpenAPI 3.1 document", tag: "ops", auth: false, responses: [200: nil]) { _, _ in
                 Response(status: .ok, headers: [.contentType: "application/json"],
@@ -27,25 +33,10 @@ extension PlatformAPI {
         ]
     }
 
-    static let latencyBoundsMicros = [500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000]
-
-    func metricsText() throws -> String {
-        let m = try db.executionMetrics(boundsMicros: Self.latencyBoundsMicros)
-        var out = """
-            # HELP tradectl_executions_total Executions recorded, by status (ok, skipped or the error code).
-            # TYPE tradectl_executions_total counter
-
-            """
-        for (status, n) in m.byStatus.sorted(by: { $0.key < $1.key }) { out += "tradectl_executions_total{status=\"\(status)\"} \(n)\n" }
-        out += """
-            # HELP tradectl_execution_latency_seconds Lock, data, strategy, fan-out and commit time of each executed candle.
-            # TYPE tradectl_execution_latency_seconds histogram
-
-            """
-        for b in m.buckets { out += "tradectl_execution_latency_seconds_bucket{le=\"\(Double(b.boundMicros) / 1e6)\"} \(b.count)\n" }
-        out += "tradectl_execution_latency_seconds_bucket{le=\"+Inf\"} \(m.count)\n"
-        out += "tradectl_execution_latency_seconds_sum \(Double(m.sumMicros) / 1e6)\n"
-        out += "tradectl_execution_latency_seconds_count \(m.count)\n"
-        return out
+    /// Compares two secrets in time that depends on their lengths only.
+    static func sameSecret(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

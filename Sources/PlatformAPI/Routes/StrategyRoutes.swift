@@ -36,11 +36,14 @@ extension PlatformAPI {
                     throw Problem(.unprocessableContent, "missing strategy fields", code: "invalid-input")
                 }
                 let lag = try Self.maxLag(body)
-                try PlatformDatabase.validateSpec(spec)
+                try PlatformDatabase.validateSpec(spec, quotas: self.options.quotas)
+                // Before loading the code: a user at the quota costs no sandbox load.
+                try self.db.checkStrategyQuota(ownerID: user, quotas: self.options.quotas)
                 if kind == .code { try await self.validator.validate(spec.source, author: user) }
                 let token = kind == .webhook ? Self.randomToken(bytes: 24) : nil
                 let created = try self.db.createStrategy(ownerID: user, NewStrategy(name: name, description: body.description ?? "", kind: kind,
-                                                                                   spec: spec, webhookToken: token, maxLagMillis: lag ?? 60_000))
+                                                                                   spec: spec, webhookToken: token, maxLagMillis: lag ?? 60_000),
+                                                    quotas: self.options.quotas)
                 self.listings.invalidate()
                 return try JSONBody.response(StrategyView(created, owner: true, webhookToken: token), status: .created)
             },
@@ -54,12 +57,23 @@ extension PlatformAPI {
                 let body = try await Input.body(StrategyBody.self, req, ctx)
                 let spec = try body.spec(over: current.version.spec, kind: current.kind, maxSourceBytes: self.options.maxSourceBytes)
                 if let spec {
-                    try PlatformDatabase.validateSpec(spec)
+                    try PlatformDatabase.validateSpec(spec, quotas: self.options.quotas)
                     if current.kind == .code, body.python != nil { try await self.validator.validate(spec.source, author: user) }
                 }
-                let updated = try self.db.updateStrategy(ownerID: user, strategyID: id, name: body.name, description: body.description, spec: spec)
+                let updated = try self.db.updateStrategy(ownerID: user, strategyID: id, name: body.name, description: body.description, spec: spec,
+                                                         quotas: self.options.quotas)
                 self.listings.invalidate()
                 return try JSONBody.response(StrategyView(updated, owner: true, webhookToken: try self.db.webhookToken(ownerID: user, strategyID: id)))
+            },
+            Endpoint(.post, Self.strategies + "/{id}/resume", "Resume a strategy the scheduler paused (owner); its reason is in pausedReason",
+                     tag: "strategies", auth: true, responses: [200: "Strategy", 401: "Problem", 403: "Problem", 404: "Problem"]) { req, ctx in
+                let user = try await self.tokens.user(req)
+                let id = try Input.id(ctx, "id")
+                try self.db.resumeStrategy(ownerID: user, strategyID: id)
+                await self.registry?.invalidate()
+                self.listings.invalidate()
+                return try JSONBody.response(StrategyView(try self.db.strategySummary(id: id), owner: true,
+                                                          webhookToken: try self.db.webhookToken(ownerID: user, strategyID: id)))
             },
             Endpoint(.delete, Self.strategies + "/{id}", "Soft-delete a strategy (owner); history is kept", tag: "strategies", auth: true,
                      responses: [204: nil, 401: "Problem", 403: "Problem", 404: "Problem"]) { req, ctx in

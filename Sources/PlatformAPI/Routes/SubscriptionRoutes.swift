@@ -14,7 +14,8 @@ extension PlatformAPI {
                 let body = try await Input.body(SubscribeBody.self, req, ctx)
                 let terms = try SubscriptionTerms(capital: body.capital, riskPerTrade: body.riskPerTrade, leverage: body.leverage ?? 1,
                                                   allowShort: body.allowShort ?? true)
-                let id = try self.db.subscribe(userID: user, strategyID: strategy, terms: terms, brokerCredentialID: body.brokerCredentialId)
+                let id = try self.db.subscribe(userID: user, strategyID: strategy, terms: terms, brokerCredentialID: body.brokerCredentialId,
+                                               quotas: self.options.quotas)
                 await self.registry?.invalidate()
                 self.listings.invalidate()
                 return try JSONBody.response(SubscriptionView(try self.db.subscription(userID: user, id: id)), status: .created)

@@ -18,7 +18,7 @@ extension PlatformAPI {
         case "close", "exit", "flat": action = .close
         default: throw invalid("action", "action must be buy, sell or close (or long, short, exit, flat)")
         }
-        let symbol = body.symbol.uppercased()
+        let symbol = try SymbolGrammar.normalized(body.symbol)
         guard strategy.version.spec.symbols.contains(symbol) else {
             throw invalid("symbol", "this strategy trades \(strategy.version.spec.symbols.joined(separator: ", ")), not \(symbol)")
         }

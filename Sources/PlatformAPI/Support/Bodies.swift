@@ -73,7 +73,7 @@ struct StrategyBody: Decodable {
             throw Problem(.unprocessableContent, "params must be a JSON object", field: "params", code: "invalid-input")
         }
         return StrategyVersionSpec(source: code, params: params.map { $0.jsonText } ?? base?.params ?? "{}",
-                                   symbols: symbols.map { $0.uppercased() }, timeframe: tf, lookback: lookback ?? base?.lookback ?? 200,
+                                   symbols: try SymbolGrammar.normalized(symbols), timeframe: tf, lookback: lookback ?? base?.lookback ?? 200,
                                    isolation: .process)
     }
 }

@@ -46,7 +46,7 @@ public struct Problem: HTTPResponseError, Sendable {
             return nil  // logged by the responder; the client gets no internals
         case let e as PlatformError:
             let status: HTTPResponse.Status = switch e.code {
-            case .invalidInput: .unprocessableContent
+            case .invalidInput, .quotaExceeded: .unprocessableContent
             case .notFound: .notFound
             case .conflict, .duplicateExecution: .conflict
             case .forbidden: .forbidden

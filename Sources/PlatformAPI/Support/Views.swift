@@ -41,6 +41,11 @@ struct StrategyView: Encodable {
     var createdAt: Int64
     var updatedAt: Int64
     var maxLagSeconds: Int64
+    /// Paused by the scheduler (it does not run until its owner resumes it).
+    var paused: Bool
+    /// The owner only: why it was paused, and when.
+    var pausedReason: String?
+    var pausedAt: Int64?
     /// The owner only.
     var source: String?
     var webhookToken: String?
@@ -63,6 +68,9 @@ struct StrategyView: Encodable {
         createdAt = s.createdAt
         updatedAt = s.updatedAt
         maxLagSeconds = s.maxLagMillis / 1000
+        paused = s.pausedReason != nil
+        pausedReason = owner ? s.pausedReason : nil
+        pausedAt = owner ? s.pausedAt : nil
         source = owner && s.kind == .code ? s.version.spec.source : nil
         self.webhookToken = owner ? webhookToken : nil
         self.versions = versions?.map { VersionView(id: $0.id, version: $0.version, timeframe: $0.spec.timeframe.rawValue, symbols: $0.spec.symbols) }

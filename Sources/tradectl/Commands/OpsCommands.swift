@@ -85,7 +85,7 @@ struct StrategyList: ParsableCommand {
 }
 
 struct StrategyShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "A strategy's versions.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A strategy's versions, with why the scheduler paused it (paused_reason), if it did.")
     @Argument var id: Int64
     @OptionGroup var options: DatabaseOptions
     func run() { options.show(.strategy(id)) }
@@ -102,7 +102,7 @@ struct CandlesCommand: ParsableCommand {
         func run() {
             do {
                 _ = try Timeframe.parse(timeframe)
-                let w = try CandleCSV.read(path: file, symbol: symbol, timeframe: timeframe)
+                let w = try CandleCSV.read(path: file, symbol: try SymbolGrammar.normalized(symbol, field: "--symbol"), timeframe: timeframe)
                 let n = try options.open().importCandles(w)
                 print(options.json ? Output.json(["imported": n, "symbol": symbol, "timeframe": timeframe])
                                    : "imported \(n) candles of \(symbol) \(timeframe)")

@@ -16,7 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         Keys: TRADECTL_JWT_SECRET and TRADECTL_MASTER_KEY (base64, 32 bytes), or the files named by \
         TRADECTL_JWT_SECRET_FILE and TRADECTL_MASTER_KEY_FILE; without them key files are created \
-        once (mode 0600) in --keys (default: beside the database).
+        once (mode 0600) in --keys (default: beside the database). /metrics: on the API's address \
+        with the operator token (--metrics-token, TRADECTL_METRICS_TOKEN or the file named by \
+        TRADECTL_METRICS_TOKEN_FILE), or without a token on --metrics-address.
         """)
 
     @OptionGroup var executor: ExecutorOptions
@@ -27,6 +29,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "bcrypt cost for password hashes.") var bcryptCost: UInt8 = 10
     @Option(help: "How long a page of the public strategy listing is served from memory, ms (0: never).") var listingCacheMs = 1000
     @Flag(help: "Serve the API only, without the scheduler and executor.") var noExecutor = false
+    @Option(help: "Operator bearer token for /metrics on the API's address (prefer TRADECTL_METRICS_TOKEN).") var metricsToken: String?
+    @Option(help: "/metrics requests per minute per client address.") var metricsRateLimit = 60
+    @Option(help: "Live strategies per user.") var maxStrategies = 25
+    @Option(help: "Symbols per strategy.") var maxSymbols = 50
+    @Option(help: "Live subscriptions per user.") var maxSubscriptions = 100
+    @Option(help: "Open event streams per user.") var maxStreamsPerUser = 4
+    @Option(help: "Open event streams in all.") var maxStreams = 256
+
+    func validate() throws {
+        guard [metricsRateLimit, maxStrategies, maxSymbols, maxSubscriptions, maxStreamsPerUser, maxStreams].allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--metrics-rate-limit and the --max-… quotas must be ≥ 1")
+        }
+    }
+
+    /// The operator token: the option, else TRADECTL_METRICS_TOKEN, else the file TRADECTL_METRICS_TOKEN_FILE names.
+    func operatorToken() throws -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let t = metricsToken ?? env["TRADECTL_METRICS_TOKEN"] { return t.isEmpty ? nil : t }
+        guard let file = env["TRADECTL_METRICS_TOKEN_FILE"] else { return nil }
+        return try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
     func run() async throws {
         var logger = Logger(label: "tradectl.serve")
@@ -41,9 +64,16 @@ struct ServeCommand: AsyncParsableCommand {
             options.authRequestsPerMinute = authRateLimit
             options.bcryptCost = bcryptCost
             options.listingCacheTTL = .milliseconds(listingCacheMs)
+            options.metricsToken = try operatorToken()
+            options.metricsRequestsPerMinute = metricsRateLimit
+            options.quotas = Quotas(strategiesPerUser: maxStrategies, symbolsPerStrategy: maxSymbols, subscriptionsPerUser: maxSubscriptions)
+            options.streamsPerUser = maxStreamsPerUser
+            options.streamsTotal = maxStreams
             let api = await PlatformAPI(db: parts.database, secrets: secrets, validator: ProcessValidator(host: runtime),
-                                        coordinator: parts.coordinator, registry: parts.registry, options: options)
+                                        coordinator: parts.coordinator, registry: parts.registry, options: options,
+                                        metrics: ProcessMetrics.registry)
             let app = api.application(host: host, port: port, logger: logger)
+            let metricsEndpoint = try executor.metricsEndpoint()
             logger.info("tradectl serve on http://\(host):\(port) (database \(executor.db), executor \(noExecutor ? "off" : "on"), lock \(executor.redis == nil ? "in-process" : "redis"))")
             let worker = parts.worker
             let log = logger
@@ -56,6 +86,10 @@ struct ServeCommand: AsyncParsableCommand {
                             log.error("executor stopped: \(error)")
                         }
                     }
+                }
+                if let (mHost, mPort) = metricsEndpoint {
+                    let metricsApp = api.metrics.application(host: mHost, port: mPort, logger: log)
+                    group.addTask { try await metricsApp.runService() }
                 }
                 try await app.runService()
                 group.cancelAll()

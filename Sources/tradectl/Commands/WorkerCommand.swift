@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Platform
+import PlatformAPI
 import StrategyRuntime
 
 /// `tradectl worker`: the scheduler and executor over the platform database.
@@ -20,11 +22,20 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let parts = try executor.makeParts(host: try await StrategyHost())
-            let t = try await parts.worker.run()
+            let worker = parts.worker
+            let metricsTask = try executor.metricsEndpoint().map { endpoint in
+                let app = MetricsExporter(db: parts.database, registry: ProcessMetrics.registry)
+                    .application(host: endpoint.host, port: endpoint.port, logger: Logger(label: "tradectl.worker.metrics"))
+                return Task { try await app.runService() }
+            }
+            defer { metricsTask?.cancel() }
+            let t = try await worker.run()
             let name = executor.name
             let tally: [String: Any] = ["worker": name, "executed": t.executed, "skipped": t.skipped, "busy": t.busy,
-                                        "seen_done": t.seenDone, "lock_errors": t.lockErrors]
-            print(json ? Output.json(tally) : "\(name): executed \(t.executed), skipped \(t.skipped), busy \(t.busy), seen done \(t.seenDone), lock errors \(t.lockErrors)")
+                                        "seen_done": t.seenDone, "lock_errors": t.lockErrors, "throttled": t.throttled,
+                                        "load_failures": t.loadFailures, "paused": t.paused]
+            print(json ? Output.json(tally) : "\(name): executed \(t.executed), skipped \(t.skipped) (throttled \(t.throttled)), busy \(t.busy), "
+                  + "seen done \(t.seenDone), lock errors \(t.lockErrors), load failures \(t.loadFailures), paused \(t.paused)")
         } catch let e as PlatformError {
             Output.failPlatform(e, json: json)
         } catch let e as StrategyError {

@@ -18,6 +18,23 @@ struct ExecutorOptions: ParsableArguments {
     @Option(help: "Stop once virtual time passes this, epoch ms.") var until: Int64?
     @Option(help: "Grace delay after each close, ms of virtual time.") var graceMs: Int64 = 0
     @Option(help: "This worker's name in execution rows.") var name = "worker-\(getpid())"
+    @Option(help: "Executions and strategy loads in flight at once (one at a time per author's sandbox worker, and one for all in-process strategies).")
+    var slots = 8
+    @Option(help: "Share of a candle period (wall time) each author may spend per close, split over the author's strategies; past it a strategy is throttled.")
+    var tenantShare = 0.5
+    @Option(help: "Pause a strategy after this many closes in a row over its budget (0: never, only throttle).") var pauseAfter = 10
+    @Option(help: "Pause a strategy whose code failed to load this many times in a row (0: never).") var pauseAfterLoadFailures = 5
+    @Option(help: "Serve /metrics (no token) on this address, host:port, e.g. 127.0.0.1:9101; keep it private.") var metricsAddress: String?
+
+    /// `--metrics-address` as (host, port).
+    func metricsEndpoint() throws -> (host: String, port: Int)? {
+        guard let address = metricsAddress else { return nil }
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65_535).contains(port),
+              colon > address.startIndex else {
+            throw ValidationError("--metrics-address must be host:port, e.g. 127.0.0.1:9101")
+        }
+        return (String(address[..<colon]), port)
+    }
 
     /// What a running executor is made of.
     struct Parts {
@@ -40,10 +57,18 @@ struct ExecutorOptions: ParsableArguments {
         case "store": source = StoreSource(db: database)
         case "replay":
             guard let path = candles else { throw ValidationError("--feed replay needs --candles CSV") }
-            source = ReplayFeed(window: try CandleCSV.read(path: path, symbol: symbol, timeframe: timeframe), clock: clock)
+            source = ReplayFeed(window: try CandleCSV.read(path: path, symbol: try CandleOptions.symbol(symbol), timeframe: timeframe), clock: clock)
         default: throw ValidationError("unknown feed '\(feed)'; expected synthetic, store or replay")
         }
+        guard slots >= 1, tenantShare > 0, pauseAfter >= 0, pauseAfterLoadFailures >= 0 else {
+            throw ValidationError("--slots must be ≥ 1, --tenant-share > 0, --pause-after and --pause-after-load-failures ≥ 0")
+        }
+        _ = ProcessMetrics.registry  // bootstraps swift-metrics before anything records
         var settings = Worker.Settings()
+        settings.slots = slots
+        settings.tenantShare = tenantShare
+        settings.pauseAfter = pauseAfter == 0 ? nil : pauseAfter
+        settings.pauseAfterLoadFailures = pauseAfterLoadFailures == 0 ? nil : pauseAfterLoadFailures
         settings.grace = graceMs
         settings.until = until
         settings.name = name

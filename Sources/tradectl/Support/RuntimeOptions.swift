@@ -1,4 +1,5 @@
 import ArgumentParser
+import Platform
 import StrategyRuntime
 
 extension IsolationLevel: ExpressibleByArgument {}
@@ -46,6 +47,7 @@ struct CandleOptions: ParsableArguments {
 
     func validate() throws {
         guard lookback > 0 else { throw ValidationError("--lookback must be > 0") }
+        _ = try Self.symbol(symbol)
         guard Timeframe(rawValue: timeframe) != nil else {
             throw ValidationError("unknown timeframe '\(timeframe)'; expected one of "
                                   + Timeframe.allCases.map(\.rawValue).joined(separator: " "))
@@ -53,6 +55,15 @@ struct CandleOptions: ParsableArguments {
     }
 
     func load() throws(StrategyError) -> CandleWindow {
-        try CandleCSV.read(path: candles, symbol: symbol, timeframe: timeframe)
+        try CandleCSV.read(path: candles, symbol: (try? Self.symbol(symbol)) ?? symbol, timeframe: timeframe)
+    }
+
+    /// A `--symbol` value, upper-cased and checked against the platform's symbol grammar.
+    static func symbol(_ text: String) throws -> String {
+        do {
+            return try SymbolGrammar.normalized(text)
+        } catch {
+            throw ValidationError("--symbol: \(error.message)")
+        }
     }
 }
