@@ -22,7 +22,7 @@ struct APIHarness {
         db = try PlatformDatabase(path: dir + "/api.sqlite")
         host = try await StrategyHost()
         var o = options ?? APIOptions()
-        if options == nil { o.bcryptCost = 4; o.authRequestsPerMinute = 1_000 }
+        if options == nil { o.bcryptCost = 4; o.authRequestsPerMinute = 1_000; o.metricsToken = Self.operatorToken }
         let secrets = APISecrets(jwtSecret: Array(repeating: 7, count: 32), masterKey: SymmetricKey(size: .bits256))
         api = await PlatformAPI(db: db, secrets: secrets, validator: ProcessValidator(host: host),
                                 coordinator: Coordinator(db: db, host: host), options: o)
@@ -82,6 +82,9 @@ struct APIHarness {
             return try #require((r["id"] as? NSNumber)?.int64Value)
         }
     }
+
+    /// The operator token `/metrics` takes in harnesses made with the default options.
+    static let operatorToken = "operator-token-for-tests"
 
     static let momentum = """
         def main(df, ctx):

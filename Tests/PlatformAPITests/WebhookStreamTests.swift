@@ -61,7 +61,7 @@ struct WebhookStreamTests {
             #expect(stats["trades"] as? Int == 1)
             #expect(((stats["realisedPnl"] as? Double) ?? 0) > 0)
 
-            let metrics = try await c.call(.get, "/metrics")
+            let metrics = try await c.call(.get, "/metrics", token: APIHarness.operatorToken)
             #expect(metrics.text.contains("tradectl_executions_total{status=\"ok\"} 2"))
             #expect(metrics.text.contains("tradectl_execution_latency_seconds_count 2"))
         }
