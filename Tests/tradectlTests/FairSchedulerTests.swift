@@ -78,13 +78,15 @@ struct FairSchedulerTests {
 
     /// Runs one scheduler over `candles` one-minute candles from `t0` and returns the rows of the
     /// victim's candles in [t0, last], with the worker's tally.
-    static func run(_ setup: Setup) async throws -> (statuses: [Int64: String], last: Int64, tally: Worker.Tally) {
+    static func run(_ setup: Setup, configure: (inout Worker.Settings) -> Void = { _ in }) async throws
+        -> (statuses: [Int64: String], last: Int64, tally: Worker.Tally) {
         let host = try await StrategyHost()
         let clock = VirtualClock(virtualStart: t0, wallStart: VirtualClock.wallNow() + allowance, speed: speed)
         var settings = Worker.Settings()
         settings.until = t0 + candles * 60_000
         settings.tick = .milliseconds(5)
         settings.name = "fair"
+        configure(&settings)
         let worker = Worker(coordinator: Coordinator(db: setup.db, host: host, projection: .deferred), source: SyntheticFeed(seed: 5, clock: clock),
                             clock: clock, settings: settings)
         let tally = try await worker.run()
@@ -117,8 +119,56 @@ struct FairSchedulerTests {
     func timeBombLoadDoesNotHoldThePass() async throws {
         let setup = try Self.setUp(attacker: [(Self.timeBomb, ["BTCUSDT"])])
         defer { try? FileManager.default.removeItem(at: setup.dir) }
-        let (statuses, last, _) = try await Self.run(setup)
+        let (statuses, last, tally) = try await Self.run(setup)
         Self.expectEveryCandleRan(statuses, last: last, "beside a time bomb")
+        // Each attempt takes the 10 s load limit, then waits 1 s, 2 s, …: at most two in the run.
+        #expect((1...2).contains(tally.loadFailures), "\(tally.loadFailures) load attempts")
+    }
+
+    @Test("a module that fails at import is retried with exponential backoff, never on every pass, then paused with its error")
+    func failingLoadBacksOffThenPauses() async throws {
+        let setup = try Self.setUp(attacker: [("raise RuntimeError('boom at import')\ndef main(df):\n    return None\n", ["BTCUSDT"])])
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (statuses, last, tally) = try await Self.run(setup) { s in
+            s.loadRetry = .milliseconds(200)
+            s.loadRetryCap = .seconds(1)
+            s.pauseAfterLoadFailures = 4
+        }
+        Self.expectEveryCandleRan(statuses, last: last, "beside a failing import")
+        // Attempts at 0, 0.2, 0.6 and 1.4 s (+ each load's own time), then the pause: four, not one per 5 ms pass.
+        #expect(tally.loadFailures == 4, "\(tally.loadFailures) load attempts")
+        #expect(tally.paused == 1)
+        let attacker = try setup.db.strategySummary(id: setup.attackers[0].strategyID)
+        #expect(attacker.pausedReason?.contains("failed to load 4 times") == true, "\(attacker.pausedReason ?? "not paused")")
+        #expect(attacker.pausedReason?.contains("boom at import") == true)
+    }
+
+    @Test("a strategy over its time budget is throttled (skipped with the reason), then paused with a reason its author sees")
+    func overBudgetIsThrottledThenPaused() async throws {
+        // 0.3 s a call; its budget is half of a 250 ms candle: 125 ms per close.
+        let setup = try Self.setUp(attacker: [(Self.sleepy(0.3), ["BTCUSDT"])])
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (statuses, last, tally) = try await Self.run(setup) { s in s.pauseAfter = 6 }
+        Self.expectEveryCandleRan(statuses, last: last, "beside a strategy over its budget")
+        #expect(tally.throttled >= 1)
+        #expect(tally.paused == 1)
+        let rows = try setup.db.listing(.executions(strategy: setup.attackers[0].strategyID, limit: 1_000))
+        let ran = rows.filter { $0["status"] == "ok" }.count
+        let throttled = try setup.db.executions(ownerID: setup.attackers[0].ownerID ?? 1, strategyID: setup.attackers[0].strategyID,
+                                                limit: 200, offset: 0).items.filter { $0.errorMessage?.hasPrefix("throttled:") == true }
+        #expect(ran >= 1, "it ran before it was throttled")
+        #expect(!throttled.isEmpty, "no candle was recorded as throttled")
+        #expect(throttled.first?.errorMessage?.contains("budget of 125 ms per candle close") == true, "\(throttled.first?.errorMessage ?? "")")
+        let summary = try setup.db.strategySummary(id: setup.attackers[0].strategyID)
+        let reason = try #require(summary.pausedReason)
+        #expect(reason.contains("over its time budget of 125 ms per candle close"), "\(reason)")
+        #expect(summary.pausedAt != nil)
+        // Paused: the registry leaves it out until its author resumes it.
+        #expect(try setup.db.activeVersions().map(\.strategyID) == [setup.victim.strategyID])
+        // `tradectl strategy show` tells the operator why.
+        let shown = try await CLI.run(["strategy", "show", String(setup.attackers[0].strategyID), "--db", setup.dir.appendingPathComponent("fair.sqlite").path, "--json"])
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("over its time budget"), "\(shown.stdout)")
     }
 
     @Test("one tenant's strategy on 50 symbols costs another tenant no candle")

@@ -102,7 +102,8 @@ struct CandlesCommand: ParsableCommand {
         func run() {
             do {
                 _ = try Timeframe.parse(timeframe)
-                let w = try CandleCSV.read(path: file, symbol: try SymbolGrammar.normalized(symbol, field: "--symbol"), timeframe: timeframe)
+                let symbol = try SymbolGrammar.normalized(symbol, field: "--symbol")
+                let w = try CandleCSV.read(path: file, symbol: symbol, timeframe: timeframe)
                 let n = try options.open().importCandles(w)
                 print(options.json ? Output.json(["imported": n, "symbol": symbol, "timeframe": timeframe])
                                    : "imported \(n) candles of \(symbol) \(timeframe)")
