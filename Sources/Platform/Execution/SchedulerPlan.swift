@@ -65,6 +65,9 @@ struct SchedulerPlan {
     private(set) var inFlight = 0
     private var budget: TenantBudget
     private var backoff: LoadBackoff
+    /// Past `Settings.until`: no new load attempts, and each stream runs at most once more.
+    var draining = false
+    private var drained: Set<StreamID> = []
 
     init(worker: Worker, inbox: Inbox) {
         self.worker = worker
@@ -75,6 +78,9 @@ struct SchedulerPlan {
     }
 
     var queued: Int { queue.count }
+
+    /// Nothing queued and nothing in flight.
+    var idle: Bool { queue.isEmpty && inFlight == 0 }
 
     static func author(_ v: StoredVersion) -> String { v.ownerID.map { "user:\($0)" } ?? "version:\(v.id)" }
 
@@ -103,7 +109,7 @@ struct SchedulerPlan {
         for id in order {
             guard let version = versions[id] else { continue }
             let isLoaded = loaded[id] != nil
-            if !isLoaded, !loading.contains(id), backoff.mayLoad(id, now: wallNow) {
+            if !isLoaded, !draining, !loading.contains(id), backoff.mayLoad(id, now: wallNow) {
                 loading.insert(id)
                 queue.push(.load(id), author: Self.author(version), lane: Self.lane(version), cost: 0)
             }
@@ -124,7 +130,7 @@ struct SchedulerPlan {
                     stream.pending.append(stream.cursor)
                     stream.cursor += tf.milliseconds
                 }
-                if isLoaded, !stream.pending.isEmpty, !stream.queued, !stream.running {
+                if isLoaded, !stream.pending.isEmpty, !stream.queued, !stream.running, !(draining && drained.contains(sid)) {
                     stream.queued = true
                     queue.push(.stream(sid), author: Self.author(version), lane: Self.lane(version), cost: budget.cost(id))
                 }
@@ -173,6 +179,7 @@ struct SchedulerPlan {
                 stream.pending = []
                 stream.running = true
                 streams[sid] = stream
+                if draining { drained.insert(sid) }
                 start(lane)
                 return .stream(work)
             }

@@ -83,25 +83,30 @@ public final class Worker: Sendable {
         public var loadFailures = 0, paused = 0
     }
 
-    /// Runs until `settings.until` passes (or forever). Executions in flight then finish and
-    /// commit; loads in flight are left to finish on their own.
+    /// Runs until `settings.until` passes (or forever, or until cancelled). Past `until` it
+    /// finishes what was due by then — loads in flight, then each stream's last candles, once —
+    /// and returns; when cancelled, executions in flight finish and commit, loads are left.
     public func run() async throws(PlatformError) -> Tally {
         let inbox = Inbox()
         var plan = SchedulerPlan(worker: self, inbox: inbox)
         var failure: PlatformError?
         await withDiscardingTaskGroup { group in
-            while true {
-                let now = clock.now()
-                if let until = settings.until, now > until { break }
-                if Task.isCancelled { break }
+            while !Task.isCancelled {
+                var now = clock.now()
+                if let until = settings.until, now > until {
+                    // Past the end: finish what was due by then (loads in flight included), once.
+                    now = until
+                    plan.draining = true
+                }
                 if await plan.absorb(inbox.drain()) { project() }
                 do throws(PlatformError) {
-                    try await plan.refresh()
+                    if !plan.draining { try await plan.refresh() }
                     try plan.schedule(now: now)
                 } catch {
                     failure = error
                     break
                 }
+                if plan.draining && plan.idle { break }
                 while let job = await plan.nextJob(now: now) {
                     switch job {
                     case .load(let version, let lane):

@@ -3,5 +3,6 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure per-candle latency side by side.",
-        subcommands: [BenchRuntimeCommand.self, BenchMemoryCommand.self, BenchFanoutCommand.self, BenchUnloadCommand.self])
+        subcommands: [BenchRuntimeCommand.self, BenchMemoryCommand.self, BenchFanoutCommand.self, BenchUnloadCommand.self,
+                      BenchFairnessCommand.self])
 }

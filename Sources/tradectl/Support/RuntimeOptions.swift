@@ -47,7 +47,6 @@ struct CandleOptions: ParsableArguments {
 
     func validate() throws {
         guard lookback > 0 else { throw ValidationError("--lookback must be > 0") }
-        _ = try Self.symbol(symbol)
         guard Timeframe(rawValue: timeframe) != nil else {
             throw ValidationError("unknown timeframe '\(timeframe)'; expected one of "
                                   + Timeframe.allCases.map(\.rawValue).joined(separator: " "))
@@ -55,10 +54,11 @@ struct CandleOptions: ParsableArguments {
     }
 
     func load() throws(StrategyError) -> CandleWindow {
-        try CandleCSV.read(path: candles, symbol: (try? Self.symbol(symbol)) ?? symbol, timeframe: timeframe)
+        try CandleCSV.read(path: candles, symbol: symbol, timeframe: timeframe)
     }
 
-    /// A `--symbol` value, upper-cased and checked against the platform's symbol grammar.
+    /// A `--symbol` value that enters the platform (stored, scheduled), upper-cased and checked
+    /// against its symbol grammar. (`strategy run` and `signals` take any name: nothing is stored.)
     static func symbol(_ text: String) throws -> String {
         do {
             return try SymbolGrammar.normalized(text)
