@@ -1,11 +1,10 @@
 import Foundation
 import Platform
 import StrategyRuntime
-import Synchronization
 import Testing
 
 /// One tenant's legal but heavy code must not cost another tenant a candle (issue 12, finding 4).
-/// Real `process` workers, a real SQLite file and the real scheduler on an accelerated clock:
+/// Real `process` workers, a real SQLite file and a real `tradectl worker` on an accelerated clock:
 /// one 1m candle every 500 ms of wall time. Every assertion is a count of execution rows.
 @Suite("fair scheduler", .serialized)
 struct FairSchedulerTests {
@@ -77,23 +76,27 @@ struct FairSchedulerTests {
         return Setup(dir: dir, db: db, victim: victim, attackers: attackers)
     }
 
-    /// Runs one scheduler over `candles` one-minute candles from `t0` and returns the rows of the
-    /// victim's candles in [t0, last], with the worker's tally.
-    static func run(_ setup: Setup, configure: (inout Worker.Settings) -> Void = { _ in }) async throws
-        -> (statuses: [Int64: String], last: Int64, tally: Worker.Tally, why: [String: Int]) {
-        let host = try await StrategyHost()
-        let clock = VirtualClock(virtualStart: t0, wallStart: VirtualClock.wallNow() + allowance, speed: speed)
-        var settings = Worker.Settings()
-        settings.until = t0 + candles * 60_000
-        settings.tick = .milliseconds(5)
-        settings.name = "fair"
-        let victimVersion = setup.victim.id
-        let latencies = Mutex<[Int]>([])
-        settings.onCommit = { e in if e.key.versionID == victimVersion { latencies.withLock { $0.append(e.closeToCommitMicros / 1_000) } } }
-        configure(&settings)
-        let worker = Worker(coordinator: Coordinator(db: setup.db, host: host, projection: .deferred), source: SyntheticFeed(seed: 5, clock: clock),
-                            clock: clock, settings: settings)
-        let tally = try await worker.run()
+    /// What `tradectl worker --json` printed at the end.
+    struct Tally: CustomStringConvertible {
+        let fields: [String: Any]
+        func count(_ key: String) -> Int { fields[key] as? Int ?? -1 }
+        var throttled: Int { count("throttled") }
+        var loadFailures: Int { count("load_failures") }
+        var paused: Int { count("paused") }
+        var description: String { "\(fields)" }
+    }
+
+    /// Runs one `tradectl worker` (its own process, as in production: nothing else in the test
+    /// process competes with its scheduling loop) over `candles` one-minute candles from `t0`, and
+    /// returns the rows of the victim's candles in [t0, last], with the worker's tally.
+    static func run(_ setup: Setup, options: [String] = []) async throws
+        -> (statuses: [Int64: String], last: Int64, tally: Tally, why: [String: Int]) {
+        let wallStart = VirtualClock.wallNow() + allowance
+        let worker = try await CLI.run(["worker", "--db", setup.dir.appendingPathComponent("fair.sqlite").path, "--feed", "synthetic", "--seed", "5",
+                                        "--speed", String(speed), "--virtual-start", String(t0), "--wall-start", String(wallStart),
+                                        "--until", String(t0 + candles * 60_000), "--name", "fair", "--json"] + options, limit: .seconds(120))
+        #expect(worker.status == 0, "\(worker.stderr.suffix(2_000))")
+        let tally = Tally(fields: worker.json ?? [:])
         // The last two candles may close as the worker stops.
         let last = t0 + (candles - 3) * 60_000
         var statuses: [Int64: String] = [:]
@@ -106,12 +109,10 @@ struct FairSchedulerTests {
         where e.status == "skipped" {
             why[String((e.errorMessage ?? "").prefix(60)), default: 0] += 1
         }
-        let slowest = latencies.withLock { $0 }.sorted().suffix(5)
-        why["slowest close-to-commit ms: \(Array(slowest))"] = 0
         return (statuses, last, tally, why)
     }
 
-    static func expectEveryCandleRan(_ result: (statuses: [Int64: String], last: Int64, tally: Worker.Tally, why: [String: Int]), _ what: String) {
+    static func expectEveryCandleRan(_ result: (statuses: [Int64: String], last: Int64, tally: Tally, why: [String: Int]), _ what: String) {
         let (statuses, last) = (result.statuses, result.last)
         let expected = Array(stride(from: t0, through: last, by: 60_000))
         let ran = expected.filter { statuses[$0] == "ok" }
@@ -142,11 +143,7 @@ struct FairSchedulerTests {
     func failingLoadBacksOffThenPauses() async throws {
         let setup = try Self.setUp(attacker: [("raise RuntimeError('boom at import')\ndef main(df):\n    return None\n", ["BTCUSDT"])])
         defer { try? FileManager.default.removeItem(at: setup.dir) }
-        let result = try await Self.run(setup) { s in
-            s.loadRetry = .milliseconds(200)
-            s.loadRetryCap = .seconds(1)
-            s.pauseAfterLoadFailures = 4
-        }
+        let result = try await Self.run(setup, options: ["--load-retry-ms", "200", "--load-retry-cap-ms", "1000", "--pause-after-load-failures", "4"])
         let tally = result.tally
         Self.expectEveryCandleRan(result, "beside a failing import")
         // Attempts at 0, 0.2, 0.6 and 1.4 s (+ each load's own time), then the pause: four, not one per 5 ms pass.
@@ -162,7 +159,7 @@ struct FairSchedulerTests {
         // 0.6 s a call; its budget is half of a 500 ms candle: 250 ms per close.
         let setup = try Self.setUp(attacker: [(Self.sleepy(0.6), ["BTCUSDT"])])
         defer { try? FileManager.default.removeItem(at: setup.dir) }
-        let result = try await Self.run(setup) { s in s.pauseAfter = 6 }
+        let result = try await Self.run(setup, options: ["--pause-after", "6"])
         let tally = result.tally
         Self.expectEveryCandleRan(result, "beside a strategy over its budget")
         #expect(tally.throttled >= 1)

@@ -24,6 +24,8 @@ struct ExecutorOptions: ParsableArguments {
     var tenantShare = 0.5
     @Option(help: "Pause a strategy after this many closes in a row over its budget (0: never, only throttle).") var pauseAfter = 10
     @Option(help: "Pause a strategy whose code failed to load this many times in a row (0: never).") var pauseAfterLoadFailures = 5
+    @Option(help: "A strategy that failed to load is retried after this many ms, doubling each time.") var loadRetryMs = 1_000
+    @Option(help: "The longest wait between two load attempts, ms.") var loadRetryCapMs = 300_000
     @Option(help: "Serve /metrics (no token) on this address, host:port, e.g. 127.0.0.1:9101; keep it private.") var metricsAddress: String?
 
     /// `--metrics-address` as (host, port).
@@ -60,8 +62,9 @@ struct ExecutorOptions: ParsableArguments {
             source = ReplayFeed(window: try CandleCSV.read(path: path, symbol: try CandleOptions.symbol(symbol), timeframe: timeframe), clock: clock)
         default: throw ValidationError("unknown feed '\(feed)'; expected synthetic, store or replay")
         }
-        guard slots >= 1, tenantShare > 0, pauseAfter >= 0, pauseAfterLoadFailures >= 0 else {
-            throw ValidationError("--slots must be ≥ 1, --tenant-share > 0, --pause-after and --pause-after-load-failures ≥ 0")
+        guard slots >= 1, tenantShare > 0, pauseAfter >= 0, pauseAfterLoadFailures >= 0, loadRetryMs >= 1, loadRetryCapMs >= loadRetryMs else {
+            throw ValidationError("--slots must be ≥ 1, --tenant-share > 0, --pause-after and --pause-after-load-failures ≥ 0, "
+                                  + "1 ≤ --load-retry-ms ≤ --load-retry-cap-ms")
         }
         _ = ProcessMetrics.registry  // bootstraps swift-metrics before anything records
         var settings = Worker.Settings()
@@ -69,6 +72,8 @@ struct ExecutorOptions: ParsableArguments {
         settings.tenantShare = tenantShare
         settings.pauseAfter = pauseAfter == 0 ? nil : pauseAfter
         settings.pauseAfterLoadFailures = pauseAfterLoadFailures == 0 ? nil : pauseAfterLoadFailures
+        settings.loadRetry = .milliseconds(loadRetryMs)
+        settings.loadRetryCap = .milliseconds(loadRetryCapMs)
         settings.grace = graceMs
         settings.until = until
         settings.name = name
