@@ -130,7 +130,9 @@ struct FairnessBench {
         settings.pauseAfter = config.pauseAfter
         if !scenario.budgets { settings.tenantShare = 1e9 }
         settings.onCommit = { event in
-            if event.key.versionID == victimVersion, event.key.candleTime >= t0 { latencies.withLock { $0.append(event.closeToCommitMicros) } }
+            if event.key.versionID == victimVersion, event.key.candleTime >= t0, event.key.candleTime < t0 + Int64(config.candles) * 60_000 {
+                latencies.withLock { $0.append(event.closeToCommitMicros) }
+            }
         }
         let worker = Worker(coordinator: coordinator, registry: registry, source: SyntheticFeed(seed: 9, clock: clock), clock: clock,
                             settings: settings, logger: quiet)
