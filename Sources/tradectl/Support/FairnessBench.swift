@@ -124,13 +124,14 @@ struct FairnessBench {
         let t0: Int64 = 1_704_067_200_000
         let clock = VirtualClock(virtualStart: t0, wallStart: VirtualClock.wallNow() + 8_000, speed: config.speed)
         let latencies = Mutex<[Int]>([])
+        let measuredEnd = t0 + Int64(config.candles) * 60_000
         var settings = Worker.Settings()
         settings.until = t0 + Int64(config.candles + 2) * 60_000
         settings.name = "bench"
         settings.pauseAfter = config.pauseAfter
         if !scenario.budgets { settings.tenantShare = 1e9 }
         settings.onCommit = { event in
-            if event.key.versionID == victimVersion, event.key.candleTime >= t0, event.key.candleTime < t0 + Int64(config.candles) * 60_000 {
+            if event.key.versionID == victimVersion, event.key.candleTime >= t0, event.key.candleTime < measuredEnd {
                 latencies.withLock { $0.append(event.closeToCommitMicros) }
             }
         }
