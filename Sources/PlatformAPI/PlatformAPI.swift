@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdBcrypt
 import Logging
+import Metrics
 import Platform
 import Prometheus
 import StrategyRuntime
@@ -91,7 +92,9 @@ public final class PlatformAPI: Sendable {
         self.options = options
         self.authLimiter = RateLimiter(limit: options.authRequestsPerMinute)
         self.listings = ListingCache(ttl: options.listingCacheTTL)
-        self.hub = ActivityHub(db: db, poll: options.streamPoll, perUser: options.streamsPerUser, total: options.streamsTotal)
+        // Its own metrics go to `metrics` when given (exported below), else to the process's factory.
+        self.hub = ActivityHub(db: db, poll: options.streamPoll, perUser: options.streamsPerUser, total: options.streamsTotal,
+                               metrics: metrics.map { PrometheusMetricsFactory(registry: $0) } ?? MetricsSystem.factory)
         self.metrics = MetricsExporter(db: db, registry: metrics, requestsPerMinute: options.metricsRequestsPerMinute)
         self.dummyHash = await Self.offloaded { [cost = options.bcryptCost] in Bcrypt.hash("not a password", cost: cost) }
     }

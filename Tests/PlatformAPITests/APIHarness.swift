@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Platform
 @testable import PlatformAPI
+import Prometheus
 import StrategyRuntime
 import Testing
 
@@ -16,7 +17,7 @@ struct APIHarness {
     let api: PlatformAPI
     let host: StrategyHost
 
-    init(options: APIOptions? = nil) async throws {
+    init(options: APIOptions? = nil, metrics: PrometheusCollectorRegistry? = nil) async throws {
         dir = NSTemporaryDirectory() + "tradectl-api-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         db = try PlatformDatabase(path: dir + "/api.sqlite")
@@ -25,7 +26,7 @@ struct APIHarness {
         if options == nil { o.bcryptCost = 4; o.authRequestsPerMinute = 1_000; o.metricsToken = Self.operatorToken }
         let secrets = APISecrets(jwtSecret: Array(repeating: 7, count: 32), masterKey: SymmetricKey(size: .bits256))
         api = await PlatformAPI(db: db, secrets: secrets, validator: ProcessValidator(host: host),
-                                coordinator: Coordinator(db: db, host: host), options: o)
+                                coordinator: Coordinator(db: db, host: host), options: o, metrics: metrics)
     }
 
     func run(_ body: @Sendable (Client) async throws -> Void) async throws {

@@ -3,6 +3,7 @@ import GRDB
 import Hummingbird
 import Platform
 @testable import PlatformAPI
+import Prometheus
 import Testing
 
 /// `/metrics` is for operators, and costs the same whatever the history (issue 12, finding 5).
@@ -78,6 +79,32 @@ struct MetricsTests {
             let limited = try await c.call(.get, "/metrics", token: "operator-secret")
             #expect(limited.status == 429)
             #expect(limited.headers[.retryAfter] != nil)
+        }
+    }
+
+    @Test("after the database's counters come the process's swift-metrics (here: the event streams)")
+    func exportsProcessMetrics() async throws {
+        var options = APIOptions()
+        options.bcryptCost = 4
+        options.metricsToken = "operator-secret"
+        options.metricsRequestsPerMinute = 1_000
+        options.streamPoll = .milliseconds(50)
+        let registry = PrometheusCollectorRegistry()
+        let h = try await APIHarness(options: options, metrics: registry)
+        try await h.run { c in
+            let (_, user) = try await c.register("streamer@example.com")
+            async let stream = c.call(.get, "/api/stream?seconds=2", token: user)
+            for _ in 0..<100 where h.api.hub.openStreams < 1 { try await Task.sleep(for: .milliseconds(20)) }
+            let m = try await c.call(.get, "/metrics", token: "operator-secret")
+            #expect(m.text.contains("tradectl_execution_latency_seconds_count 0"))
+            #expect(m.text.contains("tradectl_api_event_streams_open 1"), "\(m.text)")
+            #expect(try await stream.status == 200)
+            var closed = false
+            for _ in 0..<50 where !closed {
+                closed = try await c.call(.get, "/metrics", token: "operator-secret").text.contains("tradectl_api_event_streams_open 0")
+                if !closed { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(closed, "the gauge falls back to 0 once the stream ends")
         }
     }
 }

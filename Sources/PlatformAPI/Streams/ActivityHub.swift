@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Platform
 import Synchronization
 
@@ -44,12 +45,17 @@ final class ActivityHub: Sendable {
     let totalLimit: Int
     private let state = Mutex(State())
     private let pollCount = Atomic<Int>(0)
+    /// Open streams, and streams refused (swift-metrics, exported at /metrics).
+    private let openGauge: Gauge
+    private let refusedCounter: Counter
 
-    init(db: PlatformDatabase, poll: Duration, perUser: Int, total: Int) {
+    init(db: PlatformDatabase, poll: Duration, perUser: Int, total: Int, metrics: any MetricsFactory = MetricsSystem.factory) {
         self.db = db
         self.poll = poll
         self.perUserLimit = perUser
         self.totalLimit = total
+        openGauge = Gauge(label: "tradectl_api_event_streams_open", factory: metrics)
+        refusedCounter = Counter(label: "tradectl_api_event_streams_refused_total", factory: metrics)
     }
 
     /// Database polls made so far (tests: one per poll interval, however many streams are open).
@@ -80,27 +86,37 @@ final class ActivityHub: Sendable {
         // Small messages, a few per poll: a stream that falls this far behind is closed (the
         // client reconnects with `after=`) rather than held in memory.
         let (messages, continuation) = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .bufferingOldest(256))
-        let (id, startPoller) = try state.withLock { s throws(Refusal) -> (UInt64, Bool) in
-            if (s.perUser[user] ?? 0) >= perUserLimit { throw Refusal.perUser(perUserLimit) }
-            if s.streams.count >= totalLimit { throw Refusal.total(totalLimit) }
-            s.nextID += 1
-            s.streams[s.nextID] = Registration(user: user, continuation: continuation)
-            s.perUser[user, default: 0] += 1
-            defer { s.polling = true }
-            return (s.nextID, !s.polling)
+        let opened: (id: UInt64, startPoller: Bool, open: Int)
+        do {
+            opened = try state.withLock { s throws(Refusal) -> (UInt64, Bool, Int) in
+                if (s.perUser[user] ?? 0) >= perUserLimit { throw Refusal.perUser(perUserLimit) }
+                if s.streams.count >= totalLimit { throw Refusal.total(totalLimit) }
+                s.nextID += 1
+                s.streams[s.nextID] = Registration(user: user, continuation: continuation)
+                s.perUser[user, default: 0] += 1
+                defer { s.polling = true }
+                return (s.nextID, !s.polling, s.streams.count)
+            }
+        } catch {
+            refusedCounter.increment()
+            throw error
         }
+        openGauge.record(opened.open)
+        let (id, startPoller) = (opened.id, opened.startPoller)
         if startPoller { Task { await self.run() } }
         return Ticket(messages: messages) { [weak self] in self?.close(id) }
     }
 
     private func close(_ id: UInt64) {
-        let registration = state.withLock { s -> Registration? in
-            guard let r = s.streams.removeValue(forKey: id) else { return nil }
+        let (registration, open) = state.withLock { s -> (Registration?, Int) in
+            guard let r = s.streams.removeValue(forKey: id) else { return (nil, s.streams.count) }
             s.perUser[r.user, default: 1] -= 1
             if s.perUser[r.user] == 0 { s.perUser[r.user] = nil }
-            return r
+            return (r, s.streams.count)
         }
-        registration?.continuation.finish()
+        guard let registration else { return }
+        openGauge.record(open)
+        registration.continuation.finish()
     }
 
     /// Polls while streams are open, then stops (the next stream starts it again).
