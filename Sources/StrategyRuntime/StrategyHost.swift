@@ -20,7 +20,7 @@ public final class StrategyHost: Sendable {
     private let reaper = Mutex<IdleReaper?>(nil)
     /// The sub-interpreters this host started, by id, until they are unloaded.
     private let subs = Mutex<[Int: Interpreter]>([:])
-    private let validations = Atomic<Int>(0)
+    private static let validations = Atomic<Int>(0)
 
     /// Starts (or joins) the process's embedded Python.
     ///
@@ -64,7 +64,7 @@ public final class StrategyHost: Sendable {
             let worker = workers.withLock { w -> ProcessWorker in
                 if let existing = w[key] { return existing }
                 let c = configuration
-                let fresh = ProcessWorker(executable: exe, arguments: workerOptions(slot: w.count).arguments, policy: c.workerSandbox,
+                let fresh = ProcessWorker(executable: exe, arguments: workerOptions(slot: Self.nextSlot()).arguments, policy: c.workerSandbox,
                                           logger: logger, recycleAfter: c.workerRecycleCalls, rssLimit: c.workerRSSLimit,
                                           spinFloor: c.callerSpin, spinLimit: c.callerSpinLimit)
                 w[key] = fresh
@@ -102,14 +102,25 @@ public final class StrategyHost: Sendable {
         return try loaded.get()
     }
 
-    /// Validation workers take uids above the long-lived workers' (a slot each, recycled).
-    private func validationSlot() -> Int { 500_000 + validations.add(1, ordering: .relaxed).newValue % 100_000 }
+    /// Validation workers take the upper half of the process's slots (one each, recycled).
+    private func validationSlot() -> Int { 2_048 + Self.validations.add(1, ordering: .relaxed).newValue % 2_047 }
+
+    /// Slots of long-lived workers, shared by every host of the process (so two hosts in one
+    /// process never give two workers one uid), recycled after 2,048.
+    private static let slots = Atomic<Int>(0)
+    static func nextSlot() -> Int { slots.add(1, ordering: .relaxed).newValue % 2_048 }
 
     /// The command line of the worker in `slot` (its own uid, so its own RLIMIT_NPROC account).
     func workerOptions(slot: Int) -> WorkerOptions {
         let c = configuration
         return WorkerOptions(readRoots: c.workerReadRoots, cpuSeconds: c.workerCPUSeconds, addressSpaceBytes: c.workerAddressSpace,
-                             maxThreads: UInt64(c.workerMaxThreads), uid: c.workerUIDBase &+ UInt32(slot % 1_000_000))
+                             maxThreads: UInt64(c.workerMaxThreads), uid: Self.workerUID(base: c.workerUIDBase, slot: slot))
+    }
+
+    /// `base` + 4,096 uids per host process (by its pid) + the slot: the workers of two hosts on
+    /// one machine (a `serve` and a `worker`, or tests in parallel) do not share uids.
+    static func workerUID(base: UInt32, slot: Int, pid: Int32 = getpid()) -> UInt32 {
+        base &+ (UInt32(truncatingIfNeeded: pid) & 0xFFFF) << 12 &+ UInt32(slot & 0xFFF)
     }
 
     /// Placement: by default one worker per author (per strategy when the author is unknown), so

@@ -11,8 +11,6 @@ struct FairSchedulerTests {
     static let t0: Int64 = 1_704_067_200_000
     static let speed = 80.0  // a 1m candle every 750 ms
     static let candles: Int64 = 20
-    /// Wall time before the first candle: loading two authors' workers (numpy and pandas in each).
-    static let allowance: Int64 = 8_000
 
     static let light = """
         def main(df, ctx):
@@ -91,10 +89,12 @@ struct FairSchedulerTests {
     /// returns the rows of the victim's candles in [t0, last], with the worker's tally.
     static func run(_ setup: Setup, options: [String] = []) async throws
         -> (statuses: [Int64: String], last: Int64, tally: Tally, why: [String: Int]) {
-        let wallStart = VirtualClock.wallNow() + allowance
-        let worker = try await CLI.run(["worker", "--db", setup.dir.appendingPathComponent("fair.sqlite").path, "--feed", "synthetic", "--seed", "5",
-                                        "--speed", String(speed), "--virtual-start", String(t0), "--wall-start", String(wallStart),
-                                        "--until", String(t0 + candles * 60_000), "--name", "fair", "--json"] + options, limit: .seconds(120))
+        let start = StartSignal.file(in: setup.dir)
+        async let run = CLI.run(["worker", "--db", setup.dir.appendingPathComponent("fair.sqlite").path, "--feed", "synthetic", "--seed", "5",
+                                 "--speed", String(speed), "--virtual-start", String(t0), "--start-file", start,
+                                 "--until", String(t0 + candles * 60_000), "--name", "fair", "--json"] + options, limit: .seconds(180))
+        _ = try await StartSignal.go(start, workers: ["fair"])
+        let worker = try await run
         #expect(worker.status == 0, "\(worker.stderr.suffix(2_000))")
         let tally = Tally(fields: worker.json ?? [:])
         // The last two candles may close as the worker stops.

@@ -190,8 +190,9 @@ extension KernelSandboxTests {
     /// (other suites' hosts run workers in this process at the same time).
     static func isolatedHost() async throws -> (StrategyHost, ClosedRange<UInt32>) {
         var config = HostConfiguration.discovered
-        config.workerUIDBase = 1_950_000_000 + UInt32.random(in: 0..<40) * 1_000_000
-        return (try await StrategyHost(configuration: config), config.workerUIDBase...(config.workerUIDBase + 999_999))
+        config.workerUIDBase = 3_000_000_000 + UInt32.random(in: 0..<4) * 300_000_000
+        let first = config.workerUIDBase &+ (UInt32(truncatingIfNeeded: getpid()) & 0xFFFF) << 12
+        return (try await StrategyHost(configuration: config), first...(first + 4_095))
     }
 
     /// Live processes (not zombies) running under a uid in `uids`.

@@ -15,8 +15,6 @@ import Testing
         """
     static let virtualStart: Int64 = 1_704_067_200_000
     static let speed = 1_200.0  // one 1m candle every 50 ms of wall time
-    /// Milliseconds from starting the workers to the first candle.
-    static let startAllowance: Int64 = 4_000
 
     struct Setup {
         let dir: URL
@@ -39,11 +37,11 @@ import Testing
         return Setup(dir: dir, dbPath: path, version: version, subscribers: subscribers)
     }
 
-    static func startWorker(_ setup: Setup, redis: String, name: String, wallStart: Int64, until: Int64) throws -> Process {
+    static func startWorker(_ setup: Setup, redis: String, name: String, until: Int64) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
         p.arguments = ["worker", "--db", setup.dbPath, "--redis", redis, "--feed", "synthetic", "--seed", "7",
-                       "--speed", String(speed), "--virtual-start", String(virtualStart), "--wall-start", String(wallStart),
+                       "--speed", String(speed), "--virtual-start", String(virtualStart), "--start-file", StartSignal.file(in: setup.dir),
                        "--until", String(until), "--name", name, "--json"]
         var env = ProcessInfo.processInfo.environment
         env["TRADECTL_HOME"] = CLI.root
@@ -85,13 +83,10 @@ import Testing
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
         let candles: Int64 = 240
-        // Time for each worker to start its interpreter and its author's sandbox worker (numpy and
-        // pandas in both) before the first candle: over 2 s when the rest of the suite runs alongside.
-        let wallStart = VirtualClock.wallNow() + Self.startAllowance
         let until = Self.virtualStart + candles * 60_000
-        let workers = try (0..<3).map {
-            try Self.startWorker(setup, redis: redis.url, name: "w\($0)", wallStart: wallStart, until: until)
-        }
+        let workers = try (0..<3).map { try Self.startWorker(setup, redis: redis.url, name: "w\($0)", until: until) }
+        // The clocks start once every worker has its interpreter (and sandbox workers) up.
+        let wallStart = try await StartSignal.go(StartSignal.file(in: setup.dir), workers: ["w0", "w1", "w2"])
         // Kill one worker a third of the way in, without warning.
         while VirtualClock.wallNow() < wallStart + 4_000 { try await Task.sleep(for: .milliseconds(50)) }
         kill(workers[0].processIdentifier, SIGKILL)
@@ -108,11 +103,9 @@ import Testing
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
         let candles: Int64 = 200
-        let wallStart = VirtualClock.wallNow() + Self.startAllowance
         let until = Self.virtualStart + candles * 60_000
-        let workers = try (0..<2).map {
-            try Self.startWorker(setup, redis: redis.url, name: "r\($0)", wallStart: wallStart, until: until)
-        }
+        let workers = try (0..<2).map { try Self.startWorker(setup, redis: redis.url, name: "r\($0)", until: until) }
+        let wallStart = try await StartSignal.go(StartSignal.file(in: setup.dir), workers: ["r0", "r1"])
         while VirtualClock.wallNow() < wallStart + 3_000 { try await Task.sleep(for: .milliseconds(50)) }
         try redis.restart()
         let restartedAt = VirtualClock(virtualStart: Self.virtualStart, wallStart: wallStart, speed: Self.speed).now()

@@ -124,3 +124,24 @@ extension Worker {
         }
     }
 }
+
+extension Worker {
+    /// Starts, before the clock does, the sandbox worker of every author with an active `process`
+    /// strategy (each loads a no-op: the process, its confinement and numpy/pandas are the slow
+    /// part; no user code runs), so the first candles are not spent starting them.
+    ///
+    /// - Returns: how many worker processes it started.
+    public static func warmUp(host: StrategyHost, registry: any StrategyRegistry) async throws(PlatformError) -> Int {
+        let authors = Set(try await registry.activeVersions().filter { $0.spec.isolation == .process }.map(SchedulerPlan.author))
+        await withTaskGroup(of: Void.self) { group in
+            for author in authors {
+                group.addTask {
+                    var source = StrategySource(id: "warm-up", code: "def main(data):\n    return None\n")
+                    source.author = author
+                    _ = try? await host.load(source, isolation: .process)
+                }
+            }
+        }
+        return authors.count
+    }
+}

@@ -32,8 +32,9 @@ public struct HostConfiguration: Sendable {
     /// Whether a worker missing a required kernel protection (`SandboxReport.Protections.required`)
     /// is refused (`strict`, the default) or run with an error in the log (`bestEffort`).
     public var workerSandbox = WorkerSandboxPolicy.strict
-    /// Workers started as root drop to uid and gid `workerUIDBase + n`, one n per worker of this
-    /// host, so each has its own RLIMIT_NPROC account (`workerMaxThreads`).
+    /// Workers started as root drop to a uid and gid of their own above `workerUIDBase` (4,096 per
+    /// host process, by its pid, then one per worker), so each has its own RLIMIT_NPROC account
+    /// (`workerMaxThreads`) and two hosts on one machine never share a uid.
     public var workerUIDBase: UInt32 = 1_900_000_000
     /// RLIMIT_NPROC of a worker's uid: the threads it may have (it can start no process).
     public var workerMaxThreads = 512

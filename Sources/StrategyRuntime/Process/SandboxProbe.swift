@@ -14,7 +14,7 @@ extension StrategyHost {
         guard let exe = configuration.workerExecutable else {
             throw StrategyError(.unsupported, "no tradectl-sandbox executable (HostConfiguration.workerExecutable)")
         }
-        var options = workerOptions(slot: 999_999)
+        var options = workerOptions(slot: 4_095)
         options.probe = true
         var env: [String: String] = [:]
         if let home = HostConfiguration.projectRoot { env["TRADECTL_HOME"] = home }

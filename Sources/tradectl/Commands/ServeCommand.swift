@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try await StrategyHost()
             let dataDir = URL(fileURLWithPath: executor.db).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let parts = try executor.makeParts(host: runtime)
+            let parts = try await executor.started(host: runtime).makeParts(host: runtime)
             let secrets = try APISecrets.load(directory: keys ?? dataDir)
             var options = APIOptions()
             options.authRequestsPerMinute = authRateLimit

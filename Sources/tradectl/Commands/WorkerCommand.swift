@@ -21,7 +21,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let parts = try executor.makeParts(host: try await StrategyHost())
+            let host = try await StrategyHost()
+            let parts = try await executor.started(host: host).makeParts(host: host)
             let worker = parts.worker
             let metricsTask = try executor.metricsEndpoint().map { endpoint in
                 let app = MetricsExporter(db: parts.database, registry: ProcessMetrics.registry)

@@ -16,6 +16,8 @@ struct ExecutorOptions: ParsableArguments {
     @Option(help: "Virtual start time, epoch ms (default: now).") var virtualStart: Int64?
     @Option(help: "Wall time that maps to --virtual-start, epoch ms (default: now).") var wallStart: Int64?
     @Option(help: "Stop once virtual time passes this, epoch ms.") var until: Int64?
+    @Option(help: "Start the clock together with other workers: warm up, write FILE.NAME.ready, wait for FILE holding the wall start (epoch ms).")
+    var startFile: String?
     @Option(help: "Grace delay after each close, ms of virtual time.") var graceMs: Int64 = 0
     @Option(help: "This worker's name in execution rows.") var name = "worker-\(getpid())"
     @Option(help: "Executions and strategy loads in flight at once (one at a time per author's sandbox worker, and one for all in-process strategies).")
@@ -44,6 +46,14 @@ struct ExecutorOptions: ParsableArguments {
         let registry: any StrategyRegistry
         let coordinator: Coordinator
         let worker: Worker
+    }
+
+    /// These options with `--wall-start` set by the `--start-file` handshake, when there is one.
+    func started(host: StrategyHost) async throws -> ExecutorOptions {
+        guard let file = startFile else { return self }
+        var options = self
+        options.wallStart = try await StartHandshake.wallStart(file: file, name: name, host: host, db: db)
+        return options
     }
 
     func makeParts(host: StrategyHost) throws -> Parts {
