@@ -52,6 +52,9 @@ import Testing
                     if matching && m.placedAt >= time { failures.append("order \(f.orderID) filled in its own candle") }
                     if !matching && m.type != .market { failures.append("a \(m.type) order filled when placed") }
                 }
+                if abs(f.positionAfter - (held + f.side.sign * f.quantity)) > 1e-9 * max(1, f.quantity) {
+                    failures.append("a fill of \(f.side) \(f.quantity) moved the position from \(held) to \(f.positionAfter)")
+                }
                 held = f.positionAfter
             }
             for t in journal.transitions {
@@ -131,6 +134,13 @@ import Testing
                     meta[o.id] = Meta(reduceOnly: o.reduceOnly, type: o.type, placedAt: o.placedAt)
                 }
                 check(journal, mark: close, placedAt: time, matching: false, before: before)
+                // The same candle again: what was placed at its close cannot fill in it.
+                let placed = book
+                journal.removeAll()
+                ex.match(&book, candle: Bar(time: time, open: open, high: high, low: low, close: close), into: &journal)
+                if !journal.fills.filter({ !$0.liquidation }).isEmpty { failures.append("a fill in the placing candle") }
+                if journal.fills.isEmpty && book != placed { failures.append("matching without fills changed the book") }
+                check(journal, mark: close, placedAt: time, matching: true, before: placed.holdings)
             }
             journal.removeAll()
             ex.place([.cancelAll], on: &book, close: price, time: 99_000_000, into: &journal)
