@@ -102,13 +102,27 @@ import Testing
         #expect(book.orders.isEmpty)
     }
 
+    @Test func tagsAreOneTo36PlainCharacters() {
+        func tag(_ text: String) -> OrderTag? { OrderTag(text) }  // a literal would pick the trapping literal init
+        #expect(tag("g3.7:b-x_Y")?.description == "g3.7:b-x_Y")
+        let longest = String(repeating: "z", count: 36)
+        #expect(tag(longest)?.description == longest)
+        #expect(tag(longest)?.count == 36)
+        #expect(tag(longest + "z") == nil)
+        #expect(tag("") == nil)
+        #expect(tag("bad tag") == nil)
+        #expect(tag("é") == nil)
+        #expect(tag("a") != tag("a0"))
+        #expect(tag("sig:open.9223372036854775807") != nil)
+    }
+
     @Test func tagsAreUniqueAmongOpenOrdersAndReusableAfterwards() {
         let ex = Orders.exchange(Orders.spotRules())
         var book = Orders.spot(quote: 1_000)
         var j = OrderJournal()
-        ex.place([Orders.limit(.buy, 1, 90, "g3"), Orders.limit(.buy, 1, 80, "g3"), Orders.limit(.buy, 1, 80, "bad tag"),
-                  .cancel(tag: "nope")], on: &book, close: 100, time: 0, into: &j)
-        #expect(j.rejections.map(\.reason) == [.duplicateTag, .invalidTag, .unknownTag])
+        ex.place([Orders.limit(.buy, 1, 90, "g3"), Orders.limit(.buy, 1, 80, "g3"), .cancel(tag: "nope")],
+                 on: &book, close: 100, time: 0, into: &j)
+        #expect(j.rejections.map(\.reason) == [.duplicateTag, .unknownTag])
         ex.match(&book, candle: Orders.bar(60, 100, 100, 89, 95), into: &j)
         ex.place([Orders.limit(.buy, 1, 85, "g3")], on: &book, close: 95, time: 60, into: &j)
         #expect(book.orders.map(\.tag) == ["g3"])
@@ -170,10 +184,10 @@ import Testing
 
         let spotBook = Orders.spot(quote: 50, base: 2)
         let spotView = try #require(try JSONSerialization.jsonObject(
-            with: Data(AccountView.json(spotBook, fills: [Fill](), rejections: [Rejection(tag: "a\"b", reason: .oco, time: 1)]).utf8))
+            with: Data(AccountView.json(spotBook, fills: [Fill](), rejections: [Rejection(tag: "x:1", reason: .oco, time: 1)]).utf8))
             as? [String: Any])
         #expect((spotView["balances"] as? [String: [String: Double]])?["base"] == ["free": 2, "reserved": 0])
         #expect(spotView["position"] is NSNull)
-        #expect(((spotView["rejected"] as? [[String: Any]])?.first?["tag"] as? String) == "a\"b")
+        #expect(((spotView["rejected"] as? [[String: Any]])?.first?["tag"] as? String) == "x:1")
     }
 }

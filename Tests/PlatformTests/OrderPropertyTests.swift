@@ -87,7 +87,7 @@ import Testing
 
         mutating func intent(close: Double) -> OrderIntent {
             let roll = rng.next() % 20
-            let tag = "t\(rng.next() % 8)"
+            let tag = OrderTag("t\(rng.next() % 8)")!
             if roll == 0 { return .cancelAll }
             if roll < 4 { return .cancel(tag: tag) }
             let side: OrderSide = rng.next() % 2 == 0 ? .buy : .sell

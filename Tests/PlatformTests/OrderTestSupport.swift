@@ -33,15 +33,15 @@ enum Orders {
         Bar(time: time, open: open, high: high, low: low, close: close)
     }
 
-    static func limit(_ side: OrderSide, _ qty: Double, _ price: Double, _ tag: String, reduceOnly: Bool = false) -> OrderIntent {
+    static func limit(_ side: OrderSide, _ qty: Double, _ price: Double, _ tag: OrderTag, reduceOnly: Bool = false) -> OrderIntent {
         .place(.limit(side, .quantity(qty), at: price, tag: tag, reduceOnly: reduceOnly))
     }
 
-    static func stop(_ side: OrderSide, _ qty: Double, _ price: Double, _ tag: String, reduceOnly: Bool = false) -> OrderIntent {
+    static func stop(_ side: OrderSide, _ qty: Double, _ price: Double, _ tag: OrderTag, reduceOnly: Bool = false) -> OrderIntent {
         .place(.stop(side, .quantity(qty), at: price, tag: tag, reduceOnly: reduceOnly))
     }
 
-    static func market(_ side: OrderSide, _ qty: Double, _ tag: String, reduceOnly: Bool = false) -> OrderIntent {
+    static func market(_ side: OrderSide, _ qty: Double, _ tag: OrderTag, reduceOnly: Bool = false) -> OrderIntent {
         .place(.market(side, .quantity(qty), tag: tag, reduceOnly: reduceOnly))
     }
 
@@ -56,14 +56,14 @@ enum Orders {
 
 extension OrderJournal {
     /// The transitions of the order tagged `tag`, as (to, reason).
-    func history(_ tag: String) -> [(OrderState, OrderReason)] {
+    func history(_ tag: OrderTag) -> [(OrderState, OrderReason)] {
         transitions.filter { $0.tag == tag }.map { ($0.to, $0.reason) }
     }
 
     /// The last state the order tagged `tag` reached.
-    func state(_ tag: String) -> OrderState? { transitions.last { $0.tag == tag }?.to }
+    func state(_ tag: OrderTag) -> OrderState? { transitions.last { $0.tag == tag }?.to }
 
-    func reason(_ tag: String) -> OrderReason? { transitions.last { $0.tag == tag }?.reason }
+    func reason(_ tag: OrderTag) -> OrderReason? { transitions.last { $0.tag == tag }?.reason }
 }
 
 /// |a − b| ≤ tolerance.

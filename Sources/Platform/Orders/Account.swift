@@ -162,5 +162,5 @@ public struct AccountBook: Sendable, Equatable {
     }
 
     /// The open order tagged `tag`, if any.
-    public func index(ofTag tag: String) -> Int? { orders.firstIndex { $0.tag == tag } }
+    public func index(ofTag tag: OrderTag) -> Int? { orders.firstIndex { $0.tag == tag } }
 }

@@ -105,29 +105,10 @@ public enum AccountView {
         if let x { number(x, &out) } else { out += "null" }
     }
 
-    /// A JSON string: quotes, backslashes and control characters escaped.
-    static func string(_ s: String, _ out: inout String) {
+    /// A tag as a JSON string (its characters never need escaping).
+    static func string(_ tag: OrderTag, _ out: inout String) {
         out += "\""
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            out += s
-        } else {
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 {
-                        let hex = String(u.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
-        }
+        out += tag.description
         out += "\""
     }
 }

@@ -43,8 +43,6 @@ public enum OrderReason: String, Sendable, Codable, CaseIterable {
     case invalidPrice = "invalid-price"
     /// Not finite, ≤ 0 or above `MarketRules.maxQuantity`.
     case invalidQuantity = "invalid-quantity"
-    /// Not 1–36 characters of `[A-Za-z0-9_.:-]`.
-    case invalidTag = "invalid-tag"
     /// The tag belongs to an order that is still open.
     case duplicateTag = "duplicate-tag"
     /// A CANCEL named a tag no open order has.
@@ -84,7 +82,7 @@ public enum OrderPurpose: String, Sendable, Codable, CaseIterable {
 public struct Order: Sendable, Equatable {
     /// The account's sequence number (1, 2, …): unique within the account, deterministic.
     public var id: Int64
-    public var tag: String
+    public var tag: OrderTag
     public var side: OrderSide
     public var type: OrderType
     /// Base units, rounded to the lot step (a quote amount is converted when placed).
@@ -115,7 +113,7 @@ public struct Order: Sendable, Equatable {
 
     /// An order as stored (storage reloads open orders with it; the engine makes new ones when
     /// it places intents).
-    public init(id: Int64, tag: String, side: OrderSide, type: OrderType, quantity: Double, price: Double? = nil,
+    public init(id: Int64, tag: OrderTag, side: OrderSide, type: OrderType, quantity: Double, price: Double? = nil,
                 stopPrice: Double? = nil, reduceOnly: Bool = false, purpose: OrderPurpose = .order, ocoGroup: Int64 = 0,
                 state: OrderState = .new, filled: Double = 0, averagePrice: Double = 0, fees: Double = 0, reserved: Double = 0,
                 placedAt: Int64, updatedAt: Int64? = nil, reason: OrderReason = .placed) {
@@ -167,14 +165,14 @@ public struct Order: Sendable, Equatable {
 /// One state change of one order, as it is stored.
 public struct OrderTransition: Sendable, Equatable {
     public var orderID: Int64
-    public var tag: String
+    public var tag: OrderTag
     /// nil when the order is created (→ new, or straight to rejected).
     public var from: OrderState?
     public var to: OrderState
     public var time: Int64
     public var reason: OrderReason
 
-    public init(orderID: Int64, tag: String, from: OrderState?, to: OrderState, time: Int64, reason: OrderReason) {
+    public init(orderID: Int64, tag: OrderTag, from: OrderState?, to: OrderState, time: Int64, reason: OrderReason) {
         self.orderID = orderID
         self.tag = tag
         self.from = from

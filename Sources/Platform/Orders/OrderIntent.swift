@@ -5,7 +5,7 @@
 /// the returned dicts can produce it wherever it ends up living.
 public enum OrderIntent: Sendable, Equatable {
     case place(OrderRequest)
-    case cancel(tag: String)
+    case cancel(tag: OrderTag)
     case cancelAll
 }
 
@@ -32,11 +32,11 @@ public struct OrderRequest: Sendable, Equatable {
     public var price: Double?
     /// Required for stop orders, ignored otherwise.
     public var stopPrice: Double?
-    public var tag: String
+    public var tag: OrderTag
     public var reduceOnly: Bool
 
     public init(side: OrderSide, type: OrderType, amount: Amount, price: Double? = nil, stopPrice: Double? = nil,
-                tag: String, reduceOnly: Bool = false) {
+                tag: OrderTag, reduceOnly: Bool = false) {
         self.side = side
         self.type = type
         self.amount = amount
@@ -47,37 +47,19 @@ public struct OrderRequest: Sendable, Equatable {
     }
 
     /// A market order.
-    public static func market(_ side: OrderSide, _ amount: Amount, tag: String, reduceOnly: Bool = false) -> OrderRequest {
+    public static func market(_ side: OrderSide, _ amount: Amount, tag: OrderTag, reduceOnly: Bool = false) -> OrderRequest {
         OrderRequest(side: side, type: .market, amount: amount, tag: tag, reduceOnly: reduceOnly)
     }
 
     /// A limit order at `price`.
-    public static func limit(_ side: OrderSide, _ amount: Amount, at price: Double, tag: String,
+    public static func limit(_ side: OrderSide, _ amount: Amount, at price: Double, tag: OrderTag,
                              reduceOnly: Bool = false) -> OrderRequest {
         OrderRequest(side: side, type: .limit, amount: amount, price: price, tag: tag, reduceOnly: reduceOnly)
     }
 
     /// A stop-market order triggered at `stopPrice`.
-    public static func stop(_ side: OrderSide, _ amount: Amount, at stopPrice: Double, tag: String,
+    public static func stop(_ side: OrderSide, _ amount: Amount, at stopPrice: Double, tag: OrderTag,
                             reduceOnly: Bool = false) -> OrderRequest {
         OrderRequest(side: side, type: .stop, amount: amount, stopPrice: stopPrice, tag: tag, reduceOnly: reduceOnly)
-    }
-
-    /// Whether `tag` is 1–36 characters of `[A-Za-z0-9_.:-]` (the contract's tags).
-    public static func isValidTag(_ tag: String) -> Bool {
-        var count = 0
-        for byte in tag.utf8 {
-            count += 1
-            guard count <= 36 else { return false }
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                 UInt8(ascii: ":"), UInt8(ascii: "-"):
-                continue
-            default:
-                return false
-            }
-        }
-        return count > 0
     }
 }

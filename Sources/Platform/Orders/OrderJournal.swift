@@ -3,7 +3,7 @@ public struct Fill: Sendable, Equatable {
     /// The order filled; 0 for a liquidation.
     public var orderID: Int64
     /// The order's tag; "liquidation" for a liquidation.
-    public var tag: String
+    public var tag: OrderTag
     public var side: OrderSide
     public var price: Double
     public var quantity: Double
@@ -21,7 +21,7 @@ public struct Fill: Sendable, Equatable {
     public var positionAfter: Double
     public var purpose: OrderPurpose
 
-    public init(orderID: Int64, tag: String, side: OrderSide, price: Double, quantity: Double, fee: Double, time: Int64,
+    public init(orderID: Int64, tag: OrderTag, side: OrderSide, price: Double, quantity: Double, fee: Double, time: Int64,
                 liquidation: Bool, maker: Bool, realisedPnl: Double, positionAfter: Double, purpose: OrderPurpose) {
         self.orderID = orderID
         self.tag = tag
@@ -40,11 +40,11 @@ public struct Fill: Sendable, Equatable {
 
 /// A placement or cancel the account refused: what `ctx.account` lists as `rejected`.
 public struct Rejection: Sendable, Equatable {
-    public var tag: String
+    public var tag: OrderTag
     public var reason: OrderReason
     public var time: Int64
 
-    public init(tag: String, reason: OrderReason, time: Int64) {
+    public init(tag: OrderTag, reason: OrderReason, time: Int64) {
         self.tag = tag
         self.reason = reason
         self.time = time

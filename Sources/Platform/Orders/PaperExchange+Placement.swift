@@ -26,6 +26,9 @@ extension PaperExchange {
     @discardableResult
     public func place(_ intents: [OrderIntent], scaledBy ratio: Double = 1, on book: inout AccountBook, close: Double,
                       time: Int64, into journal: inout OrderJournal) -> Int {
+        if book.orders.capacity < book.orders.count + intents.count {
+            book.orders.reserveCapacity(book.orders.count + intents.count)  // one allocation, not one per doubling
+        }
         var accepted = 0
         for intent in intents where apply(intent, ratio: ratio, book: &book, close: close, time: time, journal: &journal) {
             accepted += 1
@@ -84,7 +87,6 @@ extension PaperExchange {
             record(rejected: &o, why, journal: &journal)
             return nil
         }
-        guard OrderRequest.isValidTag(r.tag) else { return reject(.invalidTag) }
         guard !book.orders.contains(where: { $0.tag == r.tag && !$0.state.isTerminal }) else { return reject(.duplicateTag) }
         let reference: Double
         switch r.type {

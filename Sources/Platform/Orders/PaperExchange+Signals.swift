@@ -52,7 +52,7 @@ extension PaperExchange {
         }
         let futures = book.account.market == .futures
         let quantity = futures ? abs(book.account.position.quantity) : book.account.baseFree
-        let tag = "sig:close.\(book.nextOrderID)"
+        let tag = Self.signalTag("close", book.nextOrderID)
         _ = submit(.market(side.opposite, .quantity(quantity), tag: tag, reduceOnly: futures), purpose: .close,
                    book: &book, close: close, time: time, journal: &journal)
     }
@@ -62,7 +62,7 @@ extension PaperExchange {
         let price = slipped(close, side)
         var t = terms
         t.leverage = book.account.leverage
-        let tag = "sig:open.\(book.nextOrderID)"
+        let tag = Self.signalTag("open", book.nextOrderID)
         let quantity: Double
         switch Sizing.quantity(entry: price, stopLoss: signal.stopLoss, terms: t, rules: rules.sizingRules) {
         case .quantity(let q):
@@ -87,13 +87,19 @@ extension PaperExchange {
               let filled = journal.closed.last(where: { $0.id == id })?.filled, filled > 0 else { return }
         let futures = book.account.market == .futures
         if let sl = signal.stopLoss {
-            _ = submit(.stop(side.opposite, .quantity(filled), at: sl, tag: "sig:sl.\(id)", reduceOnly: futures),
+            _ = submit(.stop(side.opposite, .quantity(filled), at: sl, tag: Self.signalTag("sl", id), reduceOnly: futures),
                        purpose: .stopLoss, ocoGroup: id, book: &book, close: close, time: time, journal: &journal)
         }
         if let tp = signal.takeProfit {
-            _ = submit(.limit(side.opposite, .quantity(filled), at: tp, tag: "sig:tp.\(id)", reduceOnly: futures),
+            _ = submit(.limit(side.opposite, .quantity(filled), at: tp, tag: Self.signalTag("tp", id), reduceOnly: futures),
                        purpose: .takeProfit, ocoGroup: id, book: &book, close: close, time: time, journal: &journal)
         }
+    }
+
+    /// `sig:<kind>.<id>`: the tags of a signal's orders, unique by the order id.
+    static func signalTag(_ kind: String, _ id: Int64) -> OrderTag {
+        guard let tag = OrderTag("sig:\(kind).\(id)") else { preconditionFailure("signal tag kinds are short and plain") }
+        return tag
     }
 
     /// Why `Sizing.quantity` gave nothing, as a reason code: the same rule asked again without

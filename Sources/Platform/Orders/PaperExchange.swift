@@ -169,7 +169,7 @@ public struct PaperExchange: Sendable {
         book.account.realisedPnl += realised
         book.account.fees += fee
         book.account.position = .flat
-        journal.fills.append(Fill(orderID: 0, tag: "liquidation", side: pos.quantity > 0 ? .sell : .buy, price: lp,
+        journal.fills.append(Fill(orderID: 0, tag: .liquidation, side: pos.quantity > 0 ? .sell : .buy, price: lp,
                                   quantity: abs(pos.quantity), fee: fee, time: time, liquidation: true, maker: false,
                                   realisedPnl: realised, positionAfter: 0, purpose: .close))
         for i in book.orders.indices where !book.orders[i].state.isTerminal {
