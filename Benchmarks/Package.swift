@@ -4,7 +4,8 @@ import PackageDescription
 // The runtime's micro-benchmarks (ordo-one/benchmark): `swift package benchmark` from this
 // directory. The side-by-side comparison with the subprocess baseline and the floor is
 // `tradectl bench runtime` in the main package. `InstructionCounts` (make bench-instructions) counts
-// instructions per call under valgrind's callgrind.
+// instructions per call under valgrind's callgrind. `OrderBenchmarks`: the paper exchange's
+// matching and mirroring at 10,000 subscriber books.
 let package = Package(
     name: "tradectl-benchmarks",
     platforms: [.macOS(.v15)],
@@ -29,6 +30,15 @@ let package = Package(
             name: "InstructionCounts",
             dependencies: [.product(name: "StrategyRuntime", package: "main"), "CCallgrind"],
             path: "Sources/InstructionCounts"
+        ),
+        .executableTarget(
+            name: "OrderBenchmarks",
+            dependencies: [
+                .product(name: "Platform", package: "main"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/OrderBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ],
     swiftLanguageModes: [.v6]
