@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import StrategyRuntime
 import Testing
 
 /// Balances, reservations, rounding, rejections, mirroring and the account view.

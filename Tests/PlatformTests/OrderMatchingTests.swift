@@ -1,4 +1,5 @@
 import Platform
+import StrategyRuntime
 import Testing
 
 /// Every matching rule of ORDERS.md, one test each.

@@ -1,4 +1,5 @@
 import Platform
+import StrategyRuntime
 import Testing
 
 /// Fills folded into the `Trade`s that `TradeStats` reads.

@@ -1,5 +1,6 @@
 import Benchmark
 import Platform
+import StrategyRuntime
 
 /// The paper exchange's hot paths at fan-out scale: 10,000 subscriber books.
 ///

@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 /// The net position of a futures account (one-way mode: one per symbol).
 public struct NetPosition: Sendable, Equatable {
     /// Signed base quantity: long > 0, short < 0, 0 flat.

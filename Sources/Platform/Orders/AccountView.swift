@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 /// `ctx.account` of the order contract, as the compact JSON handed to Python on each call.
 public enum AccountView {
     /// The account as of a candle's close:

@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 /// The path a candle is walked along (ORDERS.md): open → low → high → close when close ≥ open,
 /// else open → high → low → close. A point on it is the distance travelled from the open, so
 /// orders fill in the order the path reaches their prices, and on one leg in price order.

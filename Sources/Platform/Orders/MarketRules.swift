@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 /// Which market an account trades on (ORDERS.md, Markets).
 public enum MarketKind: String, Sendable, Codable, CaseIterable {
     /// Balances of base and quote; no shorting.

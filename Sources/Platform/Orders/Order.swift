@@ -1,22 +1,4 @@
-/// Buy or sell.
-public enum OrderSide: String, Sendable, Codable, CaseIterable {
-    case buy, sell
-
-    /// +1 for a buy, −1 for a sell.
-    @inlinable public var sign: Double { self == .buy ? 1 : -1 }
-    /// The other side.
-    @inlinable public var opposite: OrderSide { self == .buy ? .sell : .buy }
-}
-
-/// The order types of ORDERS.md (all good-till-cancelled).
-public enum OrderType: String, Sendable, Codable, CaseIterable {
-    /// Fills at placement, at the candle's close ± slippage (taker).
-    case market
-    /// Rests at `price`; fills when the candle path reaches it (maker).
-    case limit
-    /// Stop-market: rests until the path crosses `stopPrice`, then fills there ± slippage (taker).
-    case stop
-}
+import StrategyRuntime
 
 /// Where an order is in its life: new → (partially-filled) → filled | cancelled | rejected | expired.
 public enum OrderState: String, Sendable, Codable, CaseIterable {

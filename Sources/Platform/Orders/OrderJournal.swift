@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 /// One fill of an order (or a liquidation), in the order it happened.
 public struct Fill: Sendable, Equatable {
     /// The order filled; 0 for a liquidation.

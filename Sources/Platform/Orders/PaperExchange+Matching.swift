@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 extension PaperExchange {
     /// What `match` did with a candle.
     public enum MatchOutcome: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 extension PaperExchange {
     /// Applies order intents at a candle's close, in list order.
     ///

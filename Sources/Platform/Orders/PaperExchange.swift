@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 /// The paper exchange of ORDERS.md: pure value code, candles and intents in, fills out.
 ///
 /// The same functions serve the reference account of a strategy, every subscriber of the

@@ -1,3 +1,5 @@
+import StrategyRuntime
+
 /// Folds one account's fills, in order, into closed trades (`Trade`, what `TradeStats` reads) and
 /// the position still open, so statistics and the backtest report work the same for signal and
 /// order-level strategies.

@@ -1,8 +1,28 @@
+/// Buy or sell.
+public enum OrderSide: String, Sendable, Codable, CaseIterable {
+    case buy, sell
+
+    /// +1 for a buy, −1 for a sell.
+    @inlinable public var sign: Double { self == .buy ? 1 : -1 }
+    /// The other side.
+    @inlinable public var opposite: OrderSide { self == .buy ? .sell : .buy }
+}
+
+/// The order types of ORDERS.md (all good-till-cancelled).
+public enum OrderType: String, Sendable, Codable, CaseIterable {
+    /// Fills at placement, at the candle's close ± slippage (taker).
+    case market
+    /// Rests at `price`; fills when the candle path reaches it (maker).
+    case limit
+    /// Stop-market: rests until the path crosses `stopPrice`, then fills there ± slippage (taker).
+    case stop
+}
+
 /// What a strategy's order intent asks for (the contract of ORDERS.md): place an order, cancel
 /// one by tag, or cancel every open order.
 ///
-/// A plain value with no dependency on the rest of the platform, so the runtime's validation of
-/// the returned dicts can produce it wherever it ends up living.
+/// The runtime validates a strategy's returned dicts into these (`invalid-signal` errors naming
+/// the field otherwise); the platform's paper exchange places them.
 public enum OrderIntent: Sendable, Equatable {
     case place(OrderRequest)
     case cancel(tag: OrderTag)
