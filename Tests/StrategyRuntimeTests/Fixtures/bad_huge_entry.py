@@ -1,0 +1,2 @@
+def main(data):
+    return {"action": "SELL", "entryPrice": 1e300}
