@@ -85,7 +85,7 @@ public final class PlatformAPI: Sendable {
                 metrics: PrometheusCollectorRegistry? = nil) async {
         self.registry = registry
         self.db = db
-        self.tokens = await TokenIssuer(secret: secrets.jwtSecret)
+        self.tokens = await TokenIssuer(secret: secrets.jwtSecret) { [db] id in try db.user(id: id) != nil }
         self.vault = Vault(key: secrets.masterKey)
         self.validator = validator
         self.coordinator = coordinator

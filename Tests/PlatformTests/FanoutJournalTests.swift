@@ -135,15 +135,27 @@ extension PlatformTests {
             #expect(try db.orderCount() == reference.orderCount())
         }
 
-        @Test func aMalformedEntryStopsTheExpansionWithATypedErrorAndIsKept() async throws {
-            let (db, host, loaded, _) = try await PlatformFixture.platform(strategy: "counter", subscribers: 2)
+        /// A malformed entry is set aside with its error (issue 12; it used to stop the expansion
+        /// for good), and the pair's next commit reads the tables: the positions that entry would
+        /// have opened do not exist, so the subscribers open them again.
+        @Test func aMalformedEntryIsQuarantinedWithItsErrorAndTheNextCommitReadsTheTables() async throws {
+            let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 2)
             let coordinator = Coordinator(db: db, host: host, projection: .deferred)
             _ = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes)))
             _ = try db.write { db in try db.execute(sql: "UPDATE fanout_journal SET changes = x'544A31FFFF'") }
-            let error = #expect(throws: PlatformError.self) { try db.projectFanouts() }
-            #expect(error?.code == .storage)
-            #expect(try db.pendingFanouts() == 1)
+            #expect(try db.projectFanouts() == 1)
+            #expect(try db.pendingFanouts() == 0)
             #expect(try db.orderCount() == 0)
+            let set = try db.quarantinedFanouts()
+            #expect(set.count == 1)
+            #expect(set.first?.subscriptions == 0, "the whole entry")
+            #expect(set.first?.error.contains("malformed") == true)
+            #expect(try db.quarantinedFanoutCount() == 1)
+
+            let next = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes + [112])))
+            #expect(next.ordersFilled == subs.count, "the book the malformed entry left was not used")
+            try db.projectFanouts()
+            #expect(try db.orderCount() == subs.count)
         }
 
         /// Two "processes" (two connections, each with its own books) take turns on one strategy,

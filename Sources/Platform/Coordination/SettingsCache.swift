@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Per-symbol trading settings (lot step, minimum notional) read on every execution, cached.
+/// Per-symbol trading settings (lot step, minimum notional, price and quantity bounds) read on every execution, cached.
 public protocol SettingsCache: Sendable {
     func rules(_ symbol: String) async throws(PlatformError) -> SymbolRules
     /// Drops a symbol after its settings changed.
@@ -29,7 +29,8 @@ public final class LocalSettings: SettingsCache {
     public func invalidate(symbol: String) async { cache.withLock { _ = $0.removeValue(forKey: symbol) } }
 }
 
-/// Settings shared through Redis (`--redis`): `tradectl:rules:SYMBOL` = "lotStep,minNotional" with a
+/// Settings shared through Redis (`--redis`): `tradectl:rules:SYMBOL` =
+/// "lotStep,minNotional,minPrice,maxPrice,maxQuantity" with a
 /// TTL, rebuilt from the database on a miss; the database answers when Redis is unreachable.
 public final class RedisSettings: SettingsCache {
     let db: PlatformDatabase
@@ -45,11 +46,15 @@ public final class RedisSettings: SettingsCache {
     public func rules(_ symbol: String) async throws(PlatformError) -> SymbolRules {
         let key = "tradectl:rules:" + symbol
         if let reply = try? client.command(["GET", key]), case .string(let text) = reply {
-            let parts = text.split(separator: ",").compactMap { Double($0) }
-            if parts.count == 2 { return SymbolRules(lotStep: parts[0], minNotional: parts[1]) }
+            let p = text.split(separator: ",").compactMap { Double($0) }
+            if p.count == 5 {  // an older process's two-field value counts as a miss
+                let r = SymbolRules(lotStep: p[0], minNotional: p[1], minPrice: p[2], maxPrice: p[3], maxQuantity: p[4])
+                if (try? r.validate()) != nil { return r }
+            }
         }
         let r = try db.rules(symbol: symbol)
-        _ = try? client.command(["SET", key, "\(r.lotStep),\(r.minNotional)", "PX", String(Int(ttl / .milliseconds(1)))])
+        _ = try? client.command(["SET", key, "\(r.lotStep),\(r.minNotional),\(r.minPrice),\(r.maxPrice),\(r.maxQuantity)",
+                                 "PX", String(Int(ttl / .milliseconds(1)))])
         return r
     }
 

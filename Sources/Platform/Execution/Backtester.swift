@@ -46,6 +46,7 @@ public enum Backtester {
         guard let tf = Timeframe(rawValue: candles.timeframe) else {
             throw PlatformError(.invalidInput, "unknown timeframe '\(candles.timeframe)'")
         }
+        try PaperBroker.validate(feeBps: settings.feeBps, slippageBps: settings.slippageBps)
         let db = try PlatformDatabase.inMemory()
         let user = try db.createUser(name: "backtest")
         let spec = StrategyVersionSpec(source: source.code, params: settings.params, symbols: [candles.symbol], timeframe: tf,

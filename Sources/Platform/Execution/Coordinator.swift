@@ -89,11 +89,14 @@ public final class Coordinator: Sendable {
                 return report
             }
             let context = StrategyCallContext(paramsJSON: loaded.version.spec.params, stateJSON: state)
-            let run: Result<StrategyOutcome, StrategyError>
+            var run: Result<StrategyOutcome, StrategyError>
             do {
                 run = .success(try await host.run(loaded.strategy, on: frame, context: context))
             } catch {
                 run = .failure(error)
+            }
+            if case .success(let out) = run, let bad = Self.invalid(out.signals, symbol: key.symbol, strategyID: loaded.strategy.id) {
+                run = .failure(bad)  // a `process` worker's reply is checked like any input from outside
             }
             report.strategyMicros = lap()
             let outcome = try? run.get()
@@ -131,6 +134,14 @@ public final class Coordinator: Sendable {
         let last = window.count - 1
         let key = ExecutionKey(versionID: version.id, symbol: window.symbol, timeframe: window.timeframe, candleTime: window.times[last])
         var report = ExecutionReport(key: key, outcome: .alreadyExecuted)
+        do {
+            try window.validate()
+        } catch {
+            throw PlatformError(.invalidInput, "the signal's candle: \(error.message)", field: "price")
+        }
+        if let bad = Self.invalid(signals, symbol: key.symbol, strategyID: nil) {
+            throw PlatformError(.invalidInput, bad.message, field: bad.field)
+        }
         let record = ExecutionRecord(key: key, strategyID: version.strategyID, status: "ok", error: nil, stdout: "", stderr: "",
                                      signals: signals, newStateJSON: nil, worker: worker, micros: (0, 0, 0))
         do throws(PlatformError) {
@@ -164,6 +175,23 @@ public final class Coordinator: Sendable {
                       afterSubscriber: afterSubscriber)
     }
 
+    /// The first signal that breaks the contract (prices out of bounds, a stop on the wrong side,
+    /// another symbol), as the strategy's error; nil when all are valid. Comparisons only.
+    static func invalid(_ signals: [Signal], symbol: String, strategyID: String?) -> StrategyError? {
+        for s in signals {
+            do {
+                try s.validate(strategyID: strategyID)
+            } catch {
+                return error
+            }
+            if s.symbol != symbol {
+                return StrategyError(.invalidSignal, "symbol '\(s.symbol)' differs from the execution's symbol '\(symbol)'",
+                                     strategyID: strategyID, field: "symbol")
+            }
+        }
+        return nil
+    }
+
     static func bar(_ w: CandleWindow) -> Bar {
         let last = w.count - 1
         return Bar(time: w.times[last], open: w.open[last], high: w.high[last], low: w.low[last], close: w.close[last])
@@ -173,6 +201,12 @@ public final class Coordinator: Sendable {
         for c in changes {
             for o in c.orders { if o.skipped == nil { report.ordersFilled += 1 } else { report.ordersSkipped += 1 } }
         }
+    }
+
+    /// The skipped order that stands for a subscriber's orders whose numbers did not come out finite.
+    static func notFinite(_ first: PaperOrder?, bar: Bar) -> PaperOrder {
+        PaperOrder(side: first?.side ?? .buy, qty: 0, price: bar.close, fee: 0, purpose: first?.purpose ?? "open",
+                   skipped: "the size, fee or P&L is not a finite number (the subscription's terms or its stored position are out of range)")
     }
 
     /// Stops and take-profits first, then the signals, for every active subscriber.
@@ -206,6 +240,13 @@ public final class Coordinator: Sendable {
                 position = step.position
             }
             change.opened = stored ? nil : position
+            if !change.isFinite {
+                // Terms or a position stored before the bounds existed can still make a product
+                // overflow: that one subscriber's orders are skipped, the position stays as it was.
+                change = FanoutChange(subscriptionID: sub.id, userID: sub.userID, orders: [Self.notFinite(change.orders.first, bar: bar)],
+                                      closed: nil, closedWithin: [], opened: nil)
+                position = sub.position
+            }
             result.subscribers[i].position = position
             if !change.orders.isEmpty { result.changes.append(change) }
         }

@@ -46,7 +46,8 @@ public struct StoredSubscription: Sendable, Equatable {
 extension PlatformDatabase {
     public func createUser(name: String) throws(PlatformError) -> Int64 {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 64 else { throw PlatformError(.invalidInput, "user name must be 1–64 characters") }
+        guard !trimmed.isEmpty, trimmed.count <= 64 else { throw PlatformError(.invalidInput, "user name must be 1–64 characters", field: "name") }
+        try Self.requireStorable(trimmed, field: "name")
         return try write { db in
             if try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE name = ?", arguments: [trimmed]) != nil {
                 throw PlatformError(.invalidInput, "user name '\(trimmed)' is taken")
@@ -123,6 +124,14 @@ extension PlatformDatabase {
             if current == SubscriptionStatus.cancelled.rawValue && status != .cancelled {
                 throw PlatformError(.conflict, "subscription \(subscriptionID) is cancelled; subscribe again instead")
             }
+            if status == .cancelled && current != SubscriptionStatus.cancelled.rawValue {
+                // From now on the subscriber reads the strategy's signals up to the newest one.
+                try db.execute(sql: """
+                    UPDATE subscriptions SET status = 'cancelled', cancelled_at = ?,
+                           signals_until = (SELECT COALESCE(MAX(id), 0) FROM signals) WHERE id = ? AND user_id = ?
+                    """, arguments: [Self.now(), subscriptionID, userID])
+                return
+            }
             try db.execute(sql: "UPDATE subscriptions SET status = ? WHERE id = ? AND user_id = ?",
                            arguments: [status.rawValue, subscriptionID, userID])
         }
@@ -144,21 +153,25 @@ extension PlatformDatabase {
     }
 
     /// Sets a symbol's rules; callers invalidate the settings cache afterwards.
+    ///
+    /// - Throws: `invalidInput` naming the field (`SymbolRules.validate`).
     public func setRules(symbol: String, _ rules: SymbolRules) throws(PlatformError) {
-        guard rules.lotStep.isFinite, rules.lotStep >= 0, rules.minNotional.isFinite, rules.minNotional >= 0 else {
-            throw PlatformError(.invalidInput, "lotStep and minNotional must be finite and ≥ 0")
-        }
+        try rules.validate()
+        try Self.requireStorable(symbol, field: "symbol")
         try write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO symbol_rules (symbol, lot_step, min_notional) VALUES (?, ?, ?)",
-                           arguments: [symbol, rules.lotStep, rules.minNotional])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO symbol_rules (symbol, lot_step, min_notional, min_price, max_price, max_qty) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [symbol, rules.lotStep, rules.minNotional, rules.minPrice, rules.maxPrice, rules.maxQuantity])
         }
     }
 
-    /// A symbol's rules (none set: no lot step, no minimum).
+    /// A symbol's rules (none set: no lot step, no minimum, the global price and quantity bounds).
     public func rules(symbol: String) throws(PlatformError) -> SymbolRules {
         try read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT lot_step, min_notional FROM symbol_rules WHERE symbol = ?"),
-                             arguments: [symbol]).map { SymbolRules(lotStep: $0[0], minNotional: $0[1]) } ?? SymbolRules()
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT lot_step, min_notional, min_price, max_price, max_qty FROM symbol_rules WHERE symbol = ?"),
+                             arguments: [symbol]).map {
+                SymbolRules(lotStep: $0[0], minNotional: $0[1], minPrice: $0[2], maxPrice: $0[3], maxQuantity: $0[4])
+            } ?? SymbolRules()
         }
     }
 
@@ -172,6 +185,8 @@ extension PlatformDatabase {
         guard try SymbolGrammar.normalized(spec.symbols) == spec.symbols else {
             throw PlatformError(.invalidInput, "symbols must be upper case", field: "symbols")
         }
+        for (i, symbol) in spec.symbols.enumerated() { try requireStorable(symbol, field: "symbols.\(i)") }
+        try requireStorable(spec.params, field: "params")
         guard (2...10_000).contains(spec.lookback) else { throw PlatformError(.invalidInput, "lookback must be in 2…10000", field: "lookback") }
         guard !spec.source.isEmpty else { throw PlatformError(.invalidInput, "source is empty", field: "source") }
     }
@@ -197,8 +212,8 @@ extension PlatformDatabase {
     }
 
     static func subscription(_ row: Row) throws -> StoredSubscription {
-        let terms = try SubscriptionTerms(capital: row["capital"], riskPerTrade: row["risk_per_trade"],
-                                          leverage: row["leverage"], allowShort: row["allow_short"])
+        let terms = SubscriptionTerms(stored: row["capital"], riskPerTrade: row["risk_per_trade"],
+                                      leverage: row["leverage"], allowShort: row["allow_short"])
         return StoredSubscription(id: row["id"], userID: row["user_id"], strategyID: row["strategy_id"], terms: terms,
                                   status: SubscriptionStatus(rawValue: row["status"]) ?? .paused,
                                   brokerCredentialID: row["broker_credential_id"], createdAt: row["created_at"])

@@ -80,21 +80,33 @@ extension PlatformDatabase {
         }
     }
 
-    /// Signals of a strategy, newest first: for its owner and its subscribers.
+    /// Signals of a strategy, newest first: for its owner and its live (active or paused)
+    /// subscribers; a subscriber who cancelled reads those published up to its cancellation.
     public func signals(viewerID: Int64, strategyID: Int64, limit: Int, offset: Int) throws(PlatformError) -> Page<SignalEntry> {
         try read { db in
             guard let owner = try Int64.fetchOne(db, sql: "SELECT owner_id FROM strategies WHERE id = ?", arguments: [strategyID]) else {
                 throw PlatformError(.notFound, "strategy \(strategyID) not found")
             }
-            if owner != viewerID, try Int64.fetchOne(db, sql: "SELECT id FROM subscriptions WHERE user_id = ? AND strategy_id = ? LIMIT 1",
-                                                     arguments: [viewerID, strategyID]) == nil {
-                throw PlatformError(.forbidden, "signals of strategy \(strategyID) are for its owner and subscribers")
+            var until = Int64.max
+            if owner != viewerID {
+                // NULL when the viewer never subscribed; the newest signal seen when every subscription is cancelled.
+                let seen = try Int64.fetchOne(db, sql: """
+                    SELECT MAX(CASE WHEN status = 'cancelled' THEN COALESCE(signals_until, 0) ELSE \(Int64.max) END)
+                    FROM subscriptions WHERE user_id = ? AND strategy_id = ?
+                    """, arguments: [viewerID, strategyID])
+                guard let seen else {
+                    throw PlatformError(.forbidden, "signals of strategy \(strategyID) are for its owner and subscribers")
+                }
+                until = seen
             }
-            let from = "FROM signals g JOIN executions e ON e.id = g.execution_id JOIN strategy_versions v ON v.id = e.strategy_version_id WHERE v.strategy_id = ?"
+            let from = """
+                FROM signals g JOIN executions e ON e.id = g.execution_id JOIN strategy_versions v ON v.id = e.strategy_version_id
+                WHERE v.strategy_id = ? AND g.id <= ?
+                """
             return try Self.page(db, count: "SELECT COUNT(*) \(from)", rows: """
                 SELECT g.id, v.strategy_id, g.execution_id, e.candle_time, g.symbol, g.action, g.entry_price, g.stop_loss, g.take_profit
                 \(from) ORDER BY g.id DESC
-                """, [strategyID], limit: limit, offset: offset, Self.signalEntry)
+                """, [strategyID, until], limit: limit, offset: offset, Self.signalEntry)
         }
     }
 

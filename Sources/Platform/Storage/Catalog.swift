@@ -178,6 +178,8 @@ extension PlatformDatabase {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 100 else { throw PlatformError(.invalidInput, "name must be 1–100 characters", field: "name") }
         guard description.count <= 2_000 else { throw PlatformError(.invalidInput, "description must be at most 2000 characters", field: "description") }
+        try requireStorable(name, field: "name")
+        try requireStorable(description, field: "description")
     }
 
     /// - Parameter withSource: false leaves the version's source empty (listings never show it,

@@ -16,7 +16,8 @@ extension PlatformDatabase {
     /// never holds it in clear. `publicID` is the id listings and subscriptions use.
     public func storeCredential(userID: Int64, publicID: String, broker: String, label: String, hint: String,
                                 sealed: Data) throws(PlatformError) -> CredentialSummary {
-        try write { db in
+        for (field, text) in [("broker", broker), ("label", label), ("hint", hint)] { try Self.requireStorable(text, field: field) }
+        return try write { db in
             let now = Self.now()
             try db.execute(sql: """
                 INSERT INTO broker_credentials (public_id, user_id, broker, label, hint, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -33,6 +33,11 @@ struct FanoutChange: Sendable, Equatable {
     var closedWithin: [Trade]
     /// The position left open, if it was opened on this candle.
     var opened: Position?
+
+    /// Every number is finite: a few comparisons per order and trade, no allocation.
+    var isFinite: Bool {
+        orders.allSatisfy(\.isFinite) && (closed?.isFinite ?? true) && closedWithin.allSatisfy(\.isFinite) && (opened?.isFinite ?? true)
+    }
 }
 
 /// What an execution writes besides its fan-out.
@@ -83,8 +88,8 @@ extension PlatformDatabase {
         q.bind(book.strategyID)
         var subscribers: [FanoutInputs.Subscriber] = []
         while try q.next(db) {
-            let terms = try SubscriptionTerms(capital: q.double(2), riskPerTrade: q.double(3), leverage: q.double(4),
-                                              allowShort: q.int(5) != 0)
+            let terms = SubscriptionTerms(stored: q.double(2), riskPerTrade: q.double(3), leverage: q.double(4),
+                                          allowShort: q.int(5) != 0)
             var position: Position?
             if !q.isNull(6) {
                 position = Position(side: q.text(7) == "short" ? .short : .long, qty: q.double(8), entryPrice: q.double(9),

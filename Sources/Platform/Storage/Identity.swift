@@ -19,6 +19,8 @@ extension PlatformDatabase {
         guard Self.looksLikeEmail(email) else { throw PlatformError(.invalidInput, "email: not an email address", field: "email") }
         let name = (name ?? email).trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 64 else { throw PlatformError(.invalidInput, "name must be 1–64 characters", field: "name") }
+        try Self.requireStorable(email, field: "email")
+        try Self.requireStorable(name, field: "name")
         return try write { db in
             if try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE email = ?", arguments: [email]) != nil {
                 throw PlatformError(.conflict, "email '\(email)' is already registered", field: "email")

@@ -10,11 +10,19 @@ public final class PlatformDatabase: Sendable {
     let books = FanoutBooks()
     private let checkpointer: Checkpointer?
 
+    /// The size the write-ahead log is brought back under once commits have grown it past it.
+    static let walSizeLimit = 16 << 20
+
     /// Opens (creating if needed) a database file in WAL mode and migrates it.
     public convenience init(path: String) throws(PlatformError) {
         var config = Configuration()
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0") }
+        config.prepareDatabase { db in
+            try db.execute(sql: """
+                PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;
+                PRAGMA journal_size_limit = \(Self.walSizeLimit)
+                """)
+        }
         do {
             try self.init(writer: DatabasePool(path: path, configuration: config), checkpointer: Checkpointer(path: path))
         } catch let e as PlatformError {
@@ -75,24 +83,39 @@ public final class PlatformDatabase: Sendable {
 /// commits never pay for a checkpoint (automatic checkpoints are off: they ran inside commits and
 /// cost about a quarter of the fan-out time). PASSIVE checkpoints never block the writer.
 ///
+/// The WAL file keeps the size its busiest moment gave it unless it is cut back: every connection
+/// has `journal_size_limit` (a writer that starts the log over truncates it to that), and a tick
+/// that finds the file over the limit after its PASSIVE checkpoint runs a TRUNCATE one. That one
+/// takes the writer lock while it waits for readers still on the old log, at most 50 ms, and only
+/// then (a reader arriving during it reads the database file, so it cannot starve it).
+///
 /// `@unchecked Sendable`: the connection and the timer are only used on `queue`.
 final class Checkpointer: @unchecked Sendable {
     private let connection: DatabaseQueue
+    private let wal: String
     private let queue = DispatchQueue(label: "tradectl.checkpoint")
     private var timer: DispatchSourceTimer?
 
     init(path: String) throws {
         var config = Configuration()
-        config.busyMode = .timeout(1)
+        config.busyMode = .timeout(0.05)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = \(PlatformDatabase.walSizeLimit)") }
         connection = try DatabaseQueue(path: path, configuration: config)
+        wal = path + "-wal"
     }
 
     func start() {
         queue.sync {
             let t = DispatchSource.makeTimerSource(queue: queue)
             t.schedule(deadline: .now() + 1, repeating: 1)
-            t.setEventHandler { [connection] in
-                _ = try? connection.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            t.setEventHandler { [connection, wal] in
+                _ = try? connection.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
+                    var info = stat()
+                    if stat(wal, &info) == 0, info.st_size > PlatformDatabase.walSizeLimit {
+                        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    }
+                }
             }
             t.resume()
             timer = t

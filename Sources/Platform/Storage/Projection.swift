@@ -4,13 +4,19 @@ import GRDB
 extension PlatformDatabase {
     /// Expands every fan-out journal entry pending when called into the `orders` and `positions`
     /// tables, oldest first, deleting each in the transaction that writes its rows: an entry is
-    /// expanded exactly once, and a failure leaves it (and the rows of its batch) as they were.
+    /// expanded exactly once, and a failure of the database leaves it (and the rows of its batch)
+    /// as they were.
+    ///
+    /// An entry that cannot be expanded — malformed bytes, a number that is not finite, a row the
+    /// tables refuse — is set aside in `fanout_quarantine` with its error (see
+    /// `quarantinedFanouts`), in the same transaction, and never holds back the entries after it.
+    /// When only some subscribers' changes fail, only those are set aside.
     ///
     /// Entries go in batches of at most `projectionBatchBytes` of journal (at least one entry), one
     /// transaction each, so commits of new executions are not held off for the whole backlog and
     /// only one batch is in memory at a time.
     ///
-    /// - Returns: the number of journal entries expanded.
+    /// - Returns: the number of journal entries taken off the journal (expanded or set aside).
     @discardableResult
     public func projectFanouts() throws(PlatformError) -> Int {
         try projectFanouts(afterEntry: nil)
@@ -21,7 +27,8 @@ extension PlatformDatabase {
 
     /// - Parameters:
     ///   - batchBytes: journal bytes per transaction.
-    ///   - afterEntry: called after each entry's rows are written (fault injection in tests).
+    ///   - afterEntry: called after each entry's rows are written (fault injection in tests: what
+    ///     it throws is a failure of the database, not of the entry).
     func projectFanouts(batchBytes: Int = projectionBatchBytes, afterEntry: ((Int64) throws -> Void)?) throws(PlatformError) -> Int {
         let last = try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(execution_id) FROM fanout_journal") }
         guard let last else { return 0 }
@@ -62,15 +69,61 @@ extension PlatformDatabase {
         return ids.count
     }
 
-    /// Writes one entry's rows and deletes it.
+    /// Writes one entry's rows and deletes it, each in a savepoint of the caller's transaction. What
+    /// cannot be written is set aside in `fanout_quarantine`: the whole entry when its bytes are
+    /// malformed, else the changes of the subscribers whose numbers are not finite or whose rows
+    /// the tables refuse (each then tried alone). Errors of the database itself are thrown.
     private static func expand(_ db: Database, executionID: Int64, afterEntry: ((Int64) throws -> Void)?) throws {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT symbol, candle_time, changes FROM fanout_journal WHERE execution_id = ?
+            SELECT strategy_id, symbol, candle_time, changes FROM fanout_journal WHERE execution_id = ?
             """), arguments: [executionID]) else { return }
-        let bytes: [UInt8] = (row[2] as Data?).map { Array($0) } ?? []
-        let changes = try FanoutJournal.decode(bytes, row: executionID)
-        try write(changes, db: db, executionID: executionID, symbol: row[0], candleTime: row[1])
-        try afterEntry?(executionID)
+        let entry = QuarantinedEntry.Key(executionID: executionID, strategyID: row[0], symbol: row[1], candleTime: row[2])
+        let bytes: [UInt8] = (row[3] as Data?).map { Array($0) } ?? []
+        let changes: [FanoutChange]
+        do {
+            changes = try FanoutJournal.decode(bytes, row: executionID)
+        } catch {
+            try quarantine(db, entry, bytes: bytes, subscriptions: 0, error: error.message)
+            return try delete(db, executionID)
+        }
+        var set: [(change: FanoutChange, error: String)] = []
+        var good = changes
+        if !changes.allSatisfy(\.isFinite) {
+            good = changes.filter(\.isFinite)
+            set = changes.compactMap { c in c.nonFiniteField.map { (c, "subscription \(c.subscriptionID): not a finite number: \($0)") } }
+        }
+        do {
+            try db.inSavepoint {
+                try write(good, db: db, executionID: executionID, symbol: entry.symbol, candleTime: entry.candleTime)
+                try afterEntry?(executionID)
+                return .commit
+            }
+        } catch let e as DatabaseError where isEntryFault(e) {
+            for c in good {  // the tables refused a row: find whose, one subscriber at a time
+                do {
+                    try db.inSavepoint {
+                        try write([c], db: db, executionID: executionID, symbol: entry.symbol, candleTime: entry.candleTime)
+                        return .commit
+                    }
+                } catch let e as DatabaseError where isEntryFault(e) {
+                    set.append((c, "subscription \(c.subscriptionID): \(e.message ?? "\(e)")"))
+                }
+            }
+        }
+        if !set.isEmpty {
+            try quarantine(db, entry, bytes: FanoutJournal.encode(set.map(\.change)), subscriptions: set.count,
+                           error: set.prefix(3).map(\.error).joined(separator: "; ") + (set.count > 3 ? "; …" : ""))
+        }
+        try delete(db, executionID)
+    }
+
+    /// Whether a write failed because of what the entry holds (a constraint, a type, a size), as
+    /// opposed to the database failing (I/O, a full disk, a lock), which leaves the entry pending.
+    private static func isEntryFault(_ e: DatabaseError) -> Bool {
+        [.SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE].contains(e.resultCode)
+    }
+
+    private static func delete(_ db: Database, _ executionID: Int64) throws {
         try db.cachedStatement(sql: "DELETE FROM fanout_journal WHERE execution_id = ?").execute(arguments: [executionID])
     }
 

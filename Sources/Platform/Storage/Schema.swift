@@ -197,6 +197,7 @@ enum Schema {
                 """)
         }
         registerTenancy(&m)
+        registerIntegrity(&m)
         return m
     }
 }

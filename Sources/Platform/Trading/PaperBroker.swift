@@ -43,6 +43,11 @@ public struct Position: Sendable, Equatable, Codable {
 
     /// Profit or loss if closed at `price`, before the exit fee.
     public func markToMarket(_ price: Double) -> Double { (price - entryPrice) * qty * side.direction - entryFee }
+
+    /// Every number is finite (a NaN or an infinity is never stored).
+    var isFinite: Bool {
+        qty.isFinite && entryPrice.isFinite && entryFee.isFinite && (stopLoss ?? 0).isFinite && (takeProfit ?? 0).isFinite
+    }
 }
 
 /// A closed position.
@@ -75,6 +80,11 @@ public struct Trade: Sendable, Equatable, Codable {
         self.reason = reason
         self.entryFee = entryFee
     }
+
+    /// Every number is finite (a NaN or an infinity is never stored).
+    var isFinite: Bool {
+        entryPrice.isFinite && exitPrice.isFinite && qty.isFinite && pnl.isFinite && returnPct.isFinite && entryFee.isFinite
+    }
 }
 
 /// An order the broker filled (or skipped), as it is recorded.
@@ -88,6 +98,9 @@ public struct PaperOrder: Sendable, Equatable {
     public var purpose: String
     /// nil when filled; the reason when skipped.
     public var skipped: String?
+
+    /// Every number is finite (a NaN or an infinity is never stored).
+    var isFinite: Bool { qty.isFinite && price.isFinite && fee.isFinite }
 }
 
 /// The paper broker of DESIGN.md: market fills at the candle's close ± slippage, fees per side,
@@ -99,6 +112,16 @@ public struct PaperBroker: Sendable {
     public init(feeBps: Double = 0, slippageBps: Double = 0) {
         self.feeBps = feeBps
         self.slippageBps = slippageBps
+    }
+
+    /// The costs a broker may be given: each finite, in 0 … 1,000 bps (10 %); more slippage than
+    /// 10,000 bps would make a sell price negative.
+    ///
+    /// - Throws: `PlatformError.invalidInput` naming `feeBps` or `slippageBps`.
+    public static func validate(feeBps: Double, slippageBps: Double) throws(PlatformError) {
+        for (field, v) in [("feeBps", feeBps), ("slippageBps", slippageBps)] where !(v >= 0 && v <= 1_000) {
+            throw PlatformError(.invalidInput, "\(field) must be from 0 to 1000 basis points, got \(v)", field: field)
+        }
     }
 
     /// What a signal does to a position.

@@ -37,9 +37,14 @@ public struct TradeStats: Sendable, Equatable, Codable {
             peak = max(peak, e)
             if peak > 0 { worst = max(worst, (peak - e) / peak) }
         }
+        // A ratio over a tiny loss can overflow, and so can sums over rows stored before the
+        // bounds: an infinite profit factor is reported as none, an infinite figure as the
+        // largest finite one of its sign, NaN as 0 (JSON has no NaN or infinity).
+        let factor = grossProfit / grossLoss
+        func finite(_ v: Double) -> Double { v.isNaN ? 0 : min(max(v, -.greatestFiniteMagnitude), .greatestFiniteMagnitude) }
         return TradeStats(trades: trades.count, winRate: trades.isEmpty ? 0 : Double(wins) / Double(trades.count),
-                          realisedPnl: realised, unrealisedPnl: unrealised,
-                          returnPct: (realised + unrealised) / capital * 100, maxDrawdownPct: worst * 100,
-                          profitFactor: grossLoss > 0 ? grossProfit / grossLoss : nil)
+                          realisedPnl: finite(realised), unrealisedPnl: finite(unrealised),
+                          returnPct: finite((realised + unrealised) / capital * 100), maxDrawdownPct: finite(worst * 100),
+                          profitFactor: grossLoss > 0 && factor.isFinite ? factor : nil)
     }
 }

@@ -22,12 +22,21 @@ extension PlatformAPI {
         guard strategy.version.spec.symbols.contains(symbol) else {
             throw invalid("symbol", "this strategy trades \(strategy.version.spec.symbols.joined(separator: ", ")), not \(symbol)")
         }
-        guard body.price.isFinite, body.price > 0 else { throw invalid("price", "price must be a positive number") }
-        for (name, value) in [("stopLoss", body.stopLoss), ("takeProfit", body.takeProfit)] {
-            if let v = value, !(v.isFinite && v > 0) { throw invalid(name, "\(name) must be a positive number") }
+        // Prices inside the symbol's range (within 1e-8 … 1e9): a price of 1e-320 once sized to
+        // an infinite quantity and a NaN fee.
+        let rules = try await coordinator?.settings.rules(symbol) ?? db.rules(symbol: symbol)
+        for (name, value) in [("price", Optional(body.price)), ("stopLoss", body.stopLoss), ("takeProfit", body.takeProfit)] {
+            if let v = value, !(v >= rules.minPrice && v <= rules.maxPrice) {
+                throw invalid(name, "\(name) must be a price from \(rules.minPrice) to \(rules.maxPrice) for \(symbol), got \(v)")
+            }
         }
-        if action == .buy, let s = body.stopLoss, s >= body.price { throw invalid("stopLoss", "a buy's stopLoss must be below the price") }
-        if action == .sell, let s = body.stopLoss, s <= body.price { throw invalid("stopLoss", "a sell's stopLoss must be above the price") }
+        let signal = Signal(action: action, entryPrice: body.price, stopLoss: action == .close ? nil : body.stopLoss,
+                            takeProfit: action == .close ? nil : body.takeProfit, symbol: symbol)
+        do {
+            try signal.validate()
+        } catch {
+            throw invalid(error.field == "entryPrice" ? "price" : error.field ?? "price", error.message)
+        }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let time = try body.time.map(Self.alertTime) ?? now
         guard now - time <= strategy.maxLagMillis else {
@@ -36,8 +45,6 @@ extension PlatformAPI {
         }
         guard time - now <= 60_000 else { throw invalid("time", "time is more than 60 s in the future") }
         guard let coordinator else { throw Problem(.serviceUnavailable, "webhooks need the executor (tradectl serve)") }
-        let signal = Signal(action: action, entryPrice: body.price, stopLoss: action == .close ? nil : body.stopLoss,
-                            takeProfit: action == .close ? nil : body.takeProfit, symbol: symbol)
         let bar = CandleWindow(symbol: symbol, timeframe: strategy.version.spec.timeframe.rawValue, times: [time], open: [body.price],
                                high: [body.price], low: [body.price], close: [body.price], volume: [0])
         let report = try await coordinator.commit(signals: [signal], version: strategy.version, window: bar)

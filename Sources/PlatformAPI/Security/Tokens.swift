@@ -17,11 +17,17 @@ struct SessionClaims: JWTPayload {
 public struct TokenIssuer: Sendable {
     let keys: JWTKeyCollection
     public let lifetime: Duration
+    /// Whether a user id still names an account; a token for one that does not is refused.
+    let userExists: @Sendable (Int64) throws -> Bool
 
-    public init(secret: [UInt8], lifetime: Duration = .seconds(24 * 3600)) async {
+    /// - Parameter userExists: tells whether the user a valid token names still exists (the API
+    ///   asks its database); a token of a user that does not is answered like a bad token.
+    public init(secret: [UInt8], lifetime: Duration = .seconds(24 * 3600),
+                userExists: @escaping @Sendable (Int64) throws -> Bool = { _ in true }) async {
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.lifetime = lifetime
+        self.userExists = userExists
     }
 
     func issue(userID: Int64) async throws -> String {
@@ -32,9 +38,11 @@ public struct TokenIssuer: Sendable {
         return try await keys.sign(claims)
     }
 
-    /// The user of the request's bearer token.
+    /// The user of the request's bearer token: every authenticated route starts here, so this is
+    /// the one place that checks the user still exists.
     ///
-    /// - Throws: `Problem` 401 without a token, or for a malformed, forged or expired one.
+    /// - Throws: `Problem` 401 without a token, for a malformed, forged or expired one, or for
+    ///   one whose user no longer exists.
     func user(_ request: Request) async throws -> Int64 {
         try await user(authorization: request.headers[.authorization])
     }
@@ -52,6 +60,7 @@ public struct TokenIssuer: Sendable {
             throw Problem.unauthorized("the token is invalid or expired")
         }
         guard let id = Int64(claims.sub.value) else { throw Problem.unauthorized("the token names no user") }
+        guard try userExists(id) else { throw Problem.unauthorized("the token's user no longer exists") }
         return id
     }
 }

@@ -26,6 +26,9 @@ enum Input {
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { throw Problem(.badRequest, "the request needs a JSON body") }
         let data = Data(buffer.readableBytesView)
+        if let field = nulField(data) {
+            throw Problem(.unprocessableContent, "'\(field)' must not contain a NUL byte", field: field, code: "invalid-input")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, ctx) {
@@ -39,6 +42,28 @@ enum Input {
             throw Problem(.unprocessableContent, "field '\(path(ctx.codingPath))': \(ctx.debugDescription)", field: path(ctx.codingPath),
                           code: "invalid-input")
         }
+    }
+
+    /// The path of the first string (or key) holding a NUL byte, which the database would cut
+    /// short. Bodies without the escape `\u0000` (or a raw NUL) are not parsed a second time.
+    static func nulField(_ data: Data) -> String? {
+        guard data.contains(0) || data.range(of: Data(#"\u0000"#.utf8)) != nil,
+              let value = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
+        func find(_ v: JSONValue, _ path: [String]) -> [String]? {
+            switch v {
+            case .string(let s): return s.utf8.contains(0) ? path : nil
+            case .array(let items):
+                for (i, item) in items.enumerated() { if let p = find(item, path + [String(i)]) { return p } }
+            case .object(let fields):
+                for key in fields.keys.sorted() {
+                    if key.utf8.contains(0) { return path + [key] }
+                    if let p = find(fields[key]!, path + [key]) { return p }
+                }
+            case .null, .bool, .number: break
+            }
+            return nil
+        }
+        return find(value, []).map { $0.isEmpty ? "body" : $0.joined(separator: ".") }
     }
 
     static func path(_ keys: [any CodingKey]) -> String {

@@ -54,6 +54,9 @@ public enum CandleCSV {
             let c = try number(cols.c, "close")
             let v = try cols.v.map { (i) throws(StrategyError) -> Double in try number(i, "volume") } ?? 0
             guard o > 0, h > 0, l > 0, c > 0 else { throw fail("prices must be > 0") }
+            for (col, p) in [("open", o), ("high", h), ("low", l), ("close", c)] where !MarketBounds.isPrice(p) {
+                throw fail("\(col) \(p) is outside \(MarketBounds.price.lowerBound) … \(MarketBounds.price.upperBound)")
+            }
             guard h >= max(o, c, l), l <= min(o, c) else { throw fail("high \(h) / low \(l) do not bound open \(o) and close \(c)") }
             if let prev = w.times.last, t <= prev {
                 throw fail(t == prev ? "duplicate candle time \(fields[0])" : "candle time \(fields[0]) is earlier than the row before")

@@ -63,17 +63,9 @@ enum SignalParser {
         let stop = try price(py, dict, "stopLoss", prefix, strategyID)
         let take = try price(py, dict, "takeProfit", prefix, strategyID)
         if action == .hold { return nil }
-        switch action {
-        case .buy:
-            if let stop, stop >= entry { throw invalid(prefix + "stopLoss", "a BUY's stopLoss \(stop) must be below its entry \(entry)", strategyID) }
-            if let take, take <= entry { throw invalid(prefix + "takeProfit", "a BUY's takeProfit \(take) must be above its entry \(entry)", strategyID) }
-        case .sell:
-            if let stop, stop <= entry { throw invalid(prefix + "stopLoss", "a SELL's stopLoss \(stop) must be above its entry \(entry)", strategyID) }
-            if let take, take >= entry { throw invalid(prefix + "takeProfit", "a SELL's takeProfit \(take) must be below its entry \(entry)", strategyID) }
-        case .close, .hold:
-            break
-        }
-        return Signal(action: action, entryPrice: entry, stopLoss: stop, takeProfit: take, symbol: symbol)
+        let signal = Signal(action: action, entryPrice: entry, stopLoss: stop, takeProfit: take, symbol: symbol)
+        try signal.validate(prefix: prefix, strategyID: strategyID)
+        return signal
     }
 
     /// A finite, positive price field, or nil when absent or None.

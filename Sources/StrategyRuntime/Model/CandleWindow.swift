@@ -38,7 +38,8 @@ public struct CandleWindow: Sendable, Equatable {
         slice(max(0, end - n + 1)..<(end + 1))
     }
 
-    /// Checks the invariants the runtime relies on.
+    /// Checks the invariants the runtime relies on: aligned columns, strictly increasing times,
+    /// every price inside `MarketBounds.price` and every volume finite and ≥ 0.
     ///
     /// - Throws: `StrategyError` with code `invalidInput` naming the first problem.
     public func validate() throws(StrategyError) {
@@ -50,6 +51,16 @@ public struct CandleWindow: Sendable, Equatable {
         }
         for i in 1..<max(1, n) where times[i] <= times[i - 1] {
             throw StrategyError(.invalidInput, "candle times are not strictly increasing at index \(i)")
+        }
+        for i in 0..<n {
+            // One pass of comparisons, no allocation: NaN fails every one of them.
+            if MarketBounds.isPrice(open[i]), MarketBounds.isPrice(high[i]), MarketBounds.isPrice(low[i]),
+               MarketBounds.isPrice(close[i]), volume[i] >= 0, volume[i] < .infinity { continue }
+            for (name, value) in [("open", open[i]), ("high", high[i]), ("low", low[i]), ("close", close[i])] where !MarketBounds.isPrice(value) {
+                throw StrategyError(.invalidInput, "candle \(i) (time \(times[i])): \(name) \(value) is outside the prices the platform "
+                                    + "takes (\(MarketBounds.price.lowerBound) … \(MarketBounds.price.upperBound))")
+            }
+            throw StrategyError(.invalidInput, "candle \(i) (time \(times[i])): volume \(volume[i]) is not a finite number ≥ 0")
         }
     }
 }
