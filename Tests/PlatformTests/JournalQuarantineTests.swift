@@ -77,6 +77,34 @@ extension PlatformTests {
             #expect(try db.projectFanouts() == 0)
         }
 
+        /// When the tables refuse one subscriber's rows (here a second open position on the
+        /// symbol, which `positions_one_open` forbids), only that subscriber's change is set
+        /// aside; the others of the same entry are written.
+        @Test func aRowTheTablesRefuseSetsAsideOnlyThatSubscribersChange() async throws {
+            let db = try PlatformDatabase.inMemory()
+            let host = try await PlatformFixture.host()
+            let strategy = try await host.load(StrategySource(id: "flip", code: FanoutJournalTests.flip))
+            let a = try Self.tenant(db, "a", subscribers: 3)
+            _ = try await Coordinator(db: db, host: host, projection: .deferred)
+                .execute(LoadedVersion(version: a.version, strategy: strategy), frame: try Self.frame(host, end: 2))
+            let blocked = a.subs[1]
+            _ = try db.write { d in
+                try d.execute(sql: """
+                    INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee, status)
+                    VALUES (?, ?, 'BTCUSDT', 'long', 1, 100, 0, 0, 'open')
+                    """, arguments: [blocked.subscription, blocked.user])
+            }
+            try db.projectFanouts()
+            #expect(try db.pendingFanouts() == 0)
+            for s in a.subs where s != blocked { #expect(try db.orderCount(userID: s.user) == 1) }
+            #expect(try db.orderCount(userID: blocked.user) == 0, "its order went with its refused position")
+            let rows = try db.read { d in try Row.fetchAll(d, sql: "SELECT subscriptions, error FROM fanout_quarantine") }
+            #expect(rows.count == 1)
+            #expect((rows.first?["subscriptions"] as Int?) == 1)
+            #expect((rows.first?["error"] as String?)?.contains("subscription \(blocked.subscription)") == true, "\(rows)")
+            #expect((rows.first?["error"] as String?)?.contains("UNIQUE") == true, "\(rows)")
+        }
+
         /// A database file left with a poisoned entry at the head of the journal: the next
         /// process's first commit of that strategy (which expands the pair's entries first) and its
         /// first projection both go through.

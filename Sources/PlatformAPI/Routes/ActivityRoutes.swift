@@ -10,7 +10,7 @@ extension PlatformAPI {
                   schema: "ExecutionPage", forbidden: true) { db, user, id, limit, offset in
                 try db.executions(ownerID: user, strategyID: id, limit: limit, offset: offset)
             },
-            paged(Self.strategies + "/{id}/signals", "Signals of a strategy you own or subscribe to, newest first", tag: "activity",
+            paged(Self.strategies + "/{id}/signals", "Signals of a strategy you own or subscribe to (up to your cancellation, once cancelled), newest first", tag: "activity",
                   schema: "SignalPage", forbidden: true) { db, user, id, limit, offset in
                 try db.signals(viewerID: user, strategyID: id, limit: limit, offset: offset)
             },
