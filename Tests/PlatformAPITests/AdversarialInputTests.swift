@@ -70,7 +70,7 @@ struct AdversarialInputTests {
             let strategies: [(String, String)] = [
                 ("name", #"{"name":"tv\u0000x","kind":"webhook","symbols":["BTCUSDT"],"timeframe":"1m"}"#),
                 ("description", #"{"name":"tv","description":"a\u0000b","kind":"webhook","symbols":["BTCUSDT"],"timeframe":"1m"}"#),
-                ("symbols.0", #"{"name":"tv","kind":"webhook","symbols":["BTC\u0000USDT"],"timeframe":"1m"}"#),
+                ("symbols", #"{"name":"tv","kind":"webhook","symbols":["BTC\u0000USDT"],"timeframe":"1m"}"#),
             ]
             for (field, body) in strategies {
                 let r = try await c.call(.post, PlatformAPI.strategies, token: eve, raw: body)

@@ -185,7 +185,6 @@ extension PlatformDatabase {
         guard try SymbolGrammar.normalized(spec.symbols) == spec.symbols else {
             throw PlatformError(.invalidInput, "symbols must be upper case", field: "symbols")
         }
-        for (i, symbol) in spec.symbols.enumerated() { try requireStorable(symbol, field: "symbols.\(i)") }
         try requireStorable(spec.params, field: "params")
         guard (2...10_000).contains(spec.lookback) else { throw PlatformError(.invalidInput, "lookback must be in 2…10000", field: "lookback") }
         guard !spec.source.isEmpty else { throw PlatformError(.invalidInput, "source is empty", field: "source") }

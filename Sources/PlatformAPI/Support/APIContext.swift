@@ -45,7 +45,8 @@ enum Input {
     }
 
     /// The path of the first string (or key) holding a NUL byte, which the database would cut
-    /// short. Bodies without the escape `\u0000` (or a raw NUL) are not parsed a second time.
+    /// short: object keys joined by dots, array items named by their array (`symbols`). Bodies
+    /// without the escape `\u0000` (or a raw NUL) are not parsed a second time.
     static func nulField(_ data: Data) -> String? {
         guard data.contains(0) || data.range(of: Data(#"\u0000"#.utf8)) != nil,
               let value = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
@@ -53,7 +54,7 @@ enum Input {
             switch v {
             case .string(let s): return s.utf8.contains(0) ? path : nil
             case .array(let items):
-                for (i, item) in items.enumerated() { if let p = find(item, path + [String(i)]) { return p } }
+                for item in items { if let p = find(item, path) { return p } }  // the field, as its other errors name it
             case .object(let fields):
                 for key in fields.keys.sorted() {
                     if key.utf8.contains(0) { return path + [key] }
