@@ -6,7 +6,7 @@ import Testing
 
     @Test func requestsAndRepliesRoundTrip() throws {
         let w = SyntheticCandles(seed: 1).generate(5)
-        let context = StrategyCallContext(paramsJSON: #"{"a":1}"#, stateJSON: "{}")
+        let context = StrategyCallContext(paramsJSON: #"{"a":1}"#, stateJSON: "{}", accountJSON: #"{"market":"spot"}"#, rulesJSON: nil)
         let run = WorkerRequest.run(handle: 7, frameID: 1 << 40, candles: .full(w), context: context)
         #expect(try WorkerRequest.decode(Self.body(run.encode())) == run)
         let slid = WorkerRequest.run(handle: 7, frameID: 4, candles: .slid(base: 3, tail: w.suffix(1)), context: context)
@@ -17,6 +17,8 @@ import Testing
         #expect(try WorkerResponse.decode(Self.body(WorkerResponse.frameMissing(3).encode()), limits: StrategyLimits()) == .frameMissing(3))
         let outcome = WorkerResponse.outcome(StrategyOutcome(
             signals: [Signal(action: .buy, entryPrice: 10, stopLoss: 9, takeProfit: nil, symbol: "X")],
+            intents: [.place(.limit(.buy, .quote(50), at: 9.5, tag: "g1")), .place(.stop(.sell, .quantity(2), at: 9, tag: "sl", reduceOnly: true)),
+                      .place(.market(.sell, .quantity(1), tag: "m")), .cancel(tag: "g0"), .cancelAll],
             stateJSON: #"{"n":1}"#, stdout: "hi", stderr: "", outputTruncated: false, strategyNanos: 42))
         #expect(try WorkerResponse.decode(Self.body(outcome.encode()), limits: StrategyLimits()) == outcome)
         var e = StrategyError(.timeout, "slow")
@@ -33,6 +35,8 @@ import Testing
         [200, 5, 0, 0, 0, 104, 101, 108, 108, 111], // an unknown error code
         [101, 1, 0],                                // a load reply cut short
         [103, 1, 0, 0],                             // a frame id cut short
+        [102, 0, 0, 0, 0, 1, 0, 0, 0, 9],           // an unknown intent kind
+        [102, 0, 0, 0, 0, 1, 0, 0, 0, 1, 3, 0, 0, 0, 97, 32, 98], // a cancel whose tag has a space
     ])
     func malformedRepliesAreTypedErrors(bytes: [UInt8]) {
         #expect(throws: Wire.Malformed.self) { _ = try WorkerResponse.decode(bytes, limits: StrategyLimits()) }

@@ -133,3 +133,20 @@ def test_a_state_that_is_not_json_is_a_state_problem():
     _, main, arity = host.load("m", "def main(data, ctx):\n    ctx.state['x'] = object()\n", "<strategy t>")
     ok, exc, *_ = host.invoke(main, arity, None, "S", "1m", 0, "{}", "{}", 100, 1000)
     assert not ok and host.kind_of(exc) == "state"
+
+
+def test_ctx_carries_the_reference_account_and_the_rules():
+    source = ("def main(data, ctx):\n"
+              "    a = ctx.account\n"
+              "    return {'seen': [a.market, a.balances['quote']['free'], len(a.open_orders), a.fills[0]['tag'],"
+              " ctx.rules['tick_size']]}\n")
+    _, main, arity = host.load("m", source, "<strategy t>")
+    account = json.dumps({"market": "spot", "balances": {"base": {"free": 0, "reserved": 0}, "quote": {"free": 500.0, "reserved": 0}},
+                          "position": None, "open_orders": [], "fills": [{"tag": "g1", "side": "buy", "price": 94.0, "quantity": 1.0,
+                                                                          "fee": 0.1, "time": 0, "liquidation": False}],
+                          "rejected": []})
+    ok, result, *_ = host.invoke(main, arity, None, "S", "1m", 0, "{}", "{}", 100, 1000, account, '{"tick_size": 0.01}')
+    assert ok and result == {"seen": ["spot", 500.0, 0, "g1", 0.01]}
+    ok, result, *_ = host.invoke(*host.load("m", "def main(data, ctx):\n    return {'x': ctx.account}\n", "<strategy t>")[1:],
+                                 None, "S", "1m", 0, "{}", "{}", 100, 1000)
+    assert ok and result == {"x": None}

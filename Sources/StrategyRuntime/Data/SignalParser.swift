@@ -9,22 +9,37 @@ enum SignalParser {
     /// Free-text keys a strategy may add for people; they are not interpreted.
     static let informational: Set<String> = ["reason", "comment", "tag"]
 
+    /// A strategy's validated return value: its signals and its order intents, in the order given.
+    struct Parsed {
+        var signals: [Signal] = []
+        var intents: [OrderIntent] = []
+    }
+
     static func parse(_ py: PythonContext, _ value: PyPtr, close: Double, symbol: String,
-                      strategyID: String) throws(StrategyError) -> [Signal] {
-        if value == tc_none() { return [] }
+                      strategyID: String) throws(StrategyError) -> Parsed {
+        var out = Parsed()
+        func item(_ dict: PyPtr, _ prefix: String) throws(StrategyError) {
+            if IntentParser.isIntent(py, dict) {
+                out.intents.append(try IntentParser.parse(py, dict, prefix: prefix, symbol: symbol, strategyID: strategyID))
+            } else if let s = try one(py, dict, prefix: prefix, close: close, symbol: symbol, strategyID: strategyID) {
+                out.signals.append(s)
+            }
+        }
+        if value == tc_none() { return out }
         if tc_is_dict(value) != 0 {
-            return try one(py, value, prefix: "", close: close, symbol: symbol, strategyID: strategyID).map { [$0] } ?? []
+            try item(value, "")
+            return out
         }
         if tc_is_list(value) != 0 {
-            var out: [Signal] = []
+            guard PyList_Size(value) <= 1_000 else {
+                throw invalid("return", "main() returned \(PyList_Size(value)) items; at most 1,000", strategyID)
+            }
             for i in 0..<PyList_Size(value) {
-                let item = tc_list_item(value, i)
-                guard tc_is_dict(item) != 0 else {
-                    throw invalid("[\(i)]", "list item \(i) is a \(typeName(item)); expected a dict", strategyID)
+                let element = tc_list_item(value, i)
+                guard tc_is_dict(element) != 0 else {
+                    throw invalid("[\(i)]", "list item \(i) is a \(typeName(element)); expected a dict", strategyID)
                 }
-                if let s = try one(py, item, prefix: "[\(i)].", close: close, symbol: symbol, strategyID: strategyID) {
-                    out.append(s)
-                }
+                try item(element, "[\(i)].")
             }
             return out
         }
@@ -71,6 +86,12 @@ enum SignalParser {
     /// A finite, positive price field, or nil when absent or None.
     private static func price(_ py: PythonContext, _ dict: PyPtr, _ name: String, _ prefix: String,
                               _ strategyID: String) throws(StrategyError) -> Double? {
+        try number(py, dict, name, prefix, strategyID)
+    }
+
+    /// A finite, positive number field (within `bounds` when given), or nil when absent or None.
+    static func number(_ py: PythonContext, _ dict: PyPtr, _ name: String, _ prefix: String, _ strategyID: String,
+                       bounds: ClosedRange<Double>? = nil) throws(StrategyError) -> Double? {
         guard let obj = PyDict_GetItemString(dict, name), obj != tc_none() else { return nil }
         let field = prefix + name
         if tc_is_bool(obj) != 0 || tc_is_unicode(obj) != 0 || tc_is_bytes(obj) != 0 || PyNumber_Check(obj) == 0
@@ -84,6 +105,9 @@ enum SignalParser {
         }
         guard v.isFinite else { throw invalid(field, "\(name) must be finite, got \(v)", strategyID) }
         guard v > 0 else { throw invalid(field, "\(name) must be > 0, got \(v)", strategyID) }
+        if let bounds, !bounds.contains(v) {
+            throw invalid(field, "\(name) must be from \(bounds.lowerBound) to \(bounds.upperBound), got \(v)", strategyID)
+        }
         return v
     }
 

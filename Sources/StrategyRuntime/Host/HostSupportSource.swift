@@ -81,15 +81,22 @@ class OutputCap:
 
 
 class Context:
-    """What `main(data, ctx)` receives besides the candles."""
-    __slots__ = ("symbol", "timeframe", "candle_time", "params", "state")
+    """What `main(data, ctx)` receives besides the candles.
 
-    def __init__(self, symbol, timeframe, candle_time, params, state):
+    `account` is the strategy's reference account at the candle's close (market, balances,
+    position, open_orders, fills and rejected since the previous call) and `rules` the symbol's
+    trading rules, where the platform simulates one (ORDERS.md); None otherwise.
+    """
+    __slots__ = ("symbol", "timeframe", "candle_time", "params", "state", "account", "rules")
+
+    def __init__(self, symbol, timeframe, candle_time, params, state, account=None, rules=None):
         self.symbol = symbol
         self.timeframe = timeframe
         self.candle_time = candle_time
         self.params = params
         self.state = state
+        self.account = account
+        self.rules = rules
 
     def __repr__(self):
         return "Context(symbol=%r, timeframe=%r, candle_time=%r)" % (self.symbol, self.timeframe, self.candle_time)
@@ -152,7 +159,13 @@ def run_load(name, source, filename, out_limit, rec_limit):
         _setrecursionlimit(saved[2])
 
 
-def invoke(main, arity, data, symbol, timeframe, time_ms, params_json, state_json, out_limit, rec_limit):
+def _account(account_json):
+    """ctx.account from its JSON: an object with attributes, whose values are plain dicts and lists."""
+    return types.SimpleNamespace(**json.loads(account_json)) if account_json else None
+
+
+def invoke(main, arity, data, symbol, timeframe, time_ms, params_json, state_json, out_limit, rec_limit,
+           account_json=None, rules_json=None):
     """Call main once; never raises. Returns (ok, result_or_exception, state_json, stdout, stderr, out_total)."""
     out, err = OutputCap(out_limit), OutputCap(out_limit)
     saved = sys.stdout, sys.stderr, sys.getrecursionlimit()
@@ -166,7 +179,8 @@ def invoke(main, arity, data, symbol, timeframe, time_ms, params_json, state_jso
             ctx = Context(symbol, timeframe,
                           _EPOCH + _dt.timedelta(milliseconds=time_ms),
                           json.loads(params_json) if params_json != "{}" else {},
-                          json.loads(state_json) if state_json != "{}" else {})
+                          json.loads(state_json) if state_json != "{}" else {},
+                          _account(account_json), json.loads(rules_json) if rules_json else None)
             result = main(data, ctx)
             st = ctx.state
             if type(st) is not dict:

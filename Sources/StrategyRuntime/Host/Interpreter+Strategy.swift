@@ -82,6 +82,7 @@ extension Interpreter {
                 try py.check(PyLong_FromLongLong(w.times[w.count - 1])).take(),
                 try py.newString(context.paramsJSON).take(), try py.newString(context.stateJSON).take(),
                 try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
+                try py.optionalString(context.accountJSON).take(), try py.optionalString(context.rulesJSON).take(),
             ])
             let (raw, report) = withLimits(py, limits: limits, timeout: limits.timeout, strategyID: id, onAbandon: {
                 let err = Interpreter.quarantineError(id, timeout: limits.timeout, grace: limits.grace)
@@ -136,10 +137,10 @@ extension Interpreter {
                 return fail(StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback))
             }
         }
-        let signals: [Signal]
+        let parsed: SignalParser.Parsed
         do {
-            signals = try SignalParser.parse(py, value, close: frame.window.close[frame.window.count - 1],
-                                             symbol: frame.window.symbol, strategyID: id)
+            parsed = try SignalParser.parse(py, value, close: frame.window.close[frame.window.count - 1],
+                                            symbol: frame.window.symbol, strategyID: id)
         } catch {
             return fail(error)
         }
@@ -152,8 +153,8 @@ extension Interpreter {
             }
             state = s
         }
-        return .success(StrategyOutcome(signals: signals, stateJSON: state, stdout: out.stdout, stderr: out.stderr,
-                                        outputTruncated: out.truncated, strategyNanos: report.nanos))
+        return .success(StrategyOutcome(signals: parsed.signals, intents: parsed.intents, stateJSON: state, stdout: out.stdout,
+                                        stderr: out.stderr, outputTruncated: out.truncated, strategyNanos: report.nanos))
     }
 }
 

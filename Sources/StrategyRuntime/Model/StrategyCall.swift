@@ -4,10 +4,16 @@ public struct StrategyCallContext: Sendable, Equatable {
     public var paramsJSON: String
     /// The persisted `ctx.state`, as a JSON object.
     public var stateJSON: String
+    /// `ctx.account`: the strategy's reference account (ORDERS.md), as JSON; nil gives None.
+    public var accountJSON: String?
+    /// `ctx.rules`: the symbol's trading rules, as JSON; nil gives None.
+    public var rulesJSON: String?
 
-    public init(paramsJSON: String = "{}", stateJSON: String = "{}") {
+    public init(paramsJSON: String = "{}", stateJSON: String = "{}", accountJSON: String? = nil, rulesJSON: String? = nil) {
         self.paramsJSON = paramsJSON
         self.stateJSON = stateJSON
+        self.accountJSON = accountJSON
+        self.rulesJSON = rulesJSON
     }
 }
 
@@ -15,6 +21,8 @@ public struct StrategyCallContext: Sendable, Equatable {
 public struct StrategyOutcome: Sendable, Equatable {
     /// The validated signals; empty means HOLD.
     public var signals: [Signal]
+    /// The validated order intents (ORDERS.md), in the order returned.
+    public var intents: [OrderIntent] = []
     /// `ctx.state` after the call, as JSON (unchanged input for a one-argument `main`).
     public var stateJSON: String
     public var stdout: String

@@ -7,7 +7,7 @@ enum Wire {
     /// The largest frame either side accepts.
     static let maxFrame = 32 << 20
     /// The version of these messages; a worker whose hello names another is refused (another build).
-    static let protocolVersion: UInt32 = 2
+    static let protocolVersion: UInt32 = 3
     /// "TCSW": the first bytes of a worker's hello after its kind.
     static let helloMagic: UInt32 = 0x5753_4354
 
@@ -27,6 +27,10 @@ enum Wire {
         mutating func optional(_ v: Double?) {
             u8(v == nil ? 0 : 1)
             f64(v ?? 0)
+        }
+        mutating func optionalString(_ s: String?) {
+            u8(s == nil ? 0 : 1)
+            if let s { string(s) }
         }
         mutating func doubles(_ xs: [Double]) { raw(xs) }
         mutating func int64s(_ xs: [Int64]) { raw(xs) }
@@ -91,6 +95,13 @@ enum Wire {
             let v = try f64()
             guard flag <= 1 else { throw Malformed(description: "bad optional flag \(flag)") }
             return flag == 1 ? v : nil
+        }
+        mutating func optionalString(max: Int = Wire.maxFrame) throws(Malformed) -> String? {
+            switch try u8() {
+            case 0: return nil
+            case 1: return try string(max: max)
+            case let f: throw Malformed(description: "bad optional flag \(f)")
+            }
         }
         mutating func doubles() throws(Malformed) -> [Double] { try raw() }
         mutating func int64s() throws(Malformed) -> [Int64] { try raw() }

@@ -34,6 +34,8 @@ enum WorkerRequest: Equatable {
             }
             w.string(context.paramsJSON)
             w.string(context.stateJSON)
+            w.optionalString(context.accountJSON)
+            w.optionalString(context.rulesJSON)
         }
         return w.framed
     }
@@ -64,7 +66,8 @@ enum WorkerRequest: Equatable {
             case let k: throw Wire.Malformed(description: "bad window flag \(k)")
             }
             return .run(handle: handle, frameID: frameID, candles: candles,
-                        context: StrategyCallContext(paramsJSON: try r.string(), stateJSON: try r.string()))
+                        context: StrategyCallContext(paramsJSON: try r.string(), stateJSON: try r.string(),
+                                                     accountJSON: try r.optionalString(), rulesJSON: try r.optionalString()))
         case let k:
             throw Wire.Malformed(description: "unknown request kind \(k)")
         }
@@ -108,6 +111,7 @@ enum WorkerResponse: Equatable {
                 w.optional(s.takeProfit)
                 w.string(s.symbol)
             }
+            w.intents(o.intents)
             w.string(o.stateJSON)
             w.string(o.stdout)
             w.string(o.stderr)
@@ -155,10 +159,11 @@ enum WorkerResponse: Equatable {
                 let entry = try r.f64(), sl = try r.optional(), tp = try r.optional()
                 signals.append(Signal(action: action, entryPrice: entry, stopLoss: sl, takeProfit: tp, symbol: try r.string(max: 64)))
             }
+            let intents = try r.intents()
             let state = try r.string(max: limits.stateBytes * 2 + 16)
             let out = try r.string(max: limits.outputBytes * 4 + 16), err = try r.string(max: limits.outputBytes * 4 + 16)
             let truncated = try r.u8() == 1
-            return .outcome(StrategyOutcome(signals: signals, stateJSON: state, stdout: out, stderr: err,
+            return .outcome(StrategyOutcome(signals: signals, intents: intents, stateJSON: state, stdout: out, stderr: err,
                                             outputTruncated: truncated, strategyNanos: try r.u64()))
         case 103:
             return .frameMissing(try r.u64())

@@ -20,6 +20,12 @@ extension PythonContext {
         return try check(p)
     }
 
+    /// A str, or None for nil. New reference.
+    func optionalString(_ s: String?) throws(PythonFailure) -> PyRef {
+        guard let s else { return PyRef(owning: tc_none_new()) }
+        return try newString(s)
+    }
+
     func newInt(_ v: Int) throws(PythonFailure) -> PyRef { try check(PyLong_FromLong(v)) }
 
     /// A `bytes` object holding the raw memory of `values`.
