@@ -191,7 +191,7 @@ extension PlatformDatabase {
                    COALESCE(s.updated_at, s.created_at) AS supdated, s.max_lag_ms, s.paused_reason, s.paused_at,
                    (SELECT COUNT(*) FROM subscriptions WHERE strategy_id = s.id AND status = 'active') AS active_subscribers,
                    v.id, v.strategy_id, v.version, \(withSource ? "v.source" : "'' AS source"), v.params, v.symbols, v.timeframe,
-                   v.lookback, v.isolation
+                   v.lookback, v.isolation, v.reference_capital, v.reference_market, v.reference_leverage, v.reference_risk
             FROM strategies s
             JOIN strategy_versions v ON v.strategy_id = s.id
                  AND v.version = (SELECT MAX(version) FROM strategy_versions WHERE strategy_id = s.id)

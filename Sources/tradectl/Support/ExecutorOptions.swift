@@ -88,7 +88,7 @@ struct ExecutorOptions: ParsableArguments {
         settings.until = until
         settings.name = name
         let settingsCache: any SettingsCache = client.map { RedisSettings(db: database, client: $0) } ?? LocalSettings(db: database)
-        let coordinator = Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name, projection: .deferred)
+        let coordinator = try Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name, projection: .deferred)
         let worker = Worker(coordinator: coordinator, registry: registry, source: source, clock: clock, settings: settings)
         return Parts(database: database, registry: registry, coordinator: coordinator, worker: worker)
     }
