@@ -65,7 +65,7 @@ final class PageClient: Sendable {
         }
         jar.withLock { jar in
             for line in reply.setCookies {
-                let pair = line.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+                let pair = line.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 guard pair.count == 2 else { continue }
                 if pair[1].isEmpty || line.contains("Max-Age=0") { jar.removeValue(forKey: pair[0]) } else { jar[pair[0]] = pair[1] }
             }

@@ -32,7 +32,9 @@ struct DashboardModelTests {
         #expect(perf.trades.count == 1)
         #expect(abs(perf.trades[0].pnl - 2_000) < 1e-6, "100 units of 100 sold at 120")
         #expect(perf.open?.side == .short && perf.open?.entryPrice == 120)
-        #expect(abs(perf.stats.returnPct - (2_000 + perf.open!.markToMarket(90)) / 10_000 * 100) < 1e-9)
+        let mark = perf.open.map { $0.markToMarket(90) } ?? 0
+        let expected = (2_000 + mark) / 10_000 * 100
+        #expect(abs(perf.stats.returnPct - expected) < 1e-9)
         #expect(perf.curve.points.count == 5 && perf.signals == 2)
         #expect(ReferenceAccount.replay(signals: [], bars: Self.bars).stats.trades == 0)
     }
@@ -92,9 +94,7 @@ struct DashboardModelTests {
     func editBody() throws {
         let spec = StrategyVersionSpec(source: "def main(d):\n    return None\n", params: "{\"a\": 1}", symbols: ["BTCUSDT"], timeframe: .m5,
                                        lookback: 50, isolation: .process)
-        let s = StrategySummary(id: 1, ownerID: 1, name: "n", description: "d", kind: .code,
-                                version: StoredVersion(id: 1, strategyID: 1, version: 1, spec: spec), activeSubscribers: 0, deleted: false,
-                                createdAt: 0, updatedAt: 0, maxLagMillis: 60_000)
+        let s = Dashboard.EditBase(name: "n", description: "d", kind: .code, spec: spec)
         let same = FormData(fields: ["name": "n", "description": "d", "source": "def main(d):\r\n    return None\r\n", "symbols": "btcusdt",
                                      "timeframe": "5m", "lookback": "50", "params": "{ \"a\" : 1 }"])
         let (body, error) = Dashboard.strategyBody(same, over: s)

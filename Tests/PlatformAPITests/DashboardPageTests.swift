@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Platform
 @testable import PlatformAPI
@@ -13,15 +14,16 @@ struct DashboardPageTests {
         try await APIHarness().runDashboard { page in
             let root = try await page.get("/")
             #expect(root.status == 303 && root.location == "/strategies")
+            let csrf = try #require(root.setCookies.first { $0.hasPrefix("tradectl_csrf=") })
+            #expect(csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict") && csrf.contains("Path=/"))
             let list = try await page.get("/strategies")
+            #expect(!list.setCookies.contains { $0.hasPrefix("tradectl_csrf=") }, "the token stays for the session")
             #expect(list.status == 200)
             #expect(list.headers[.contentType] == "text/html; charset=utf-8")
             #expect(list.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
             #expect(list.headers[.cacheControl] == "no-store")
             #expect(list.headers[HTTPField.Name("Server-Timing")!]?.hasPrefix("page;dur=") == true)
-            let csrf = try #require(list.setCookies.first { $0.hasPrefix("tradectl_csrf=") })
-            #expect(csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"))
-            #expect(list.text.contains("<h1>Strategies</h1>") && list.text.contains("0 strategy"))
+            #expect(list.text.contains("<h1>Strategies</h1>") && list.text.contains("0 strategies."))
             #expect(!list.text.contains("<script>"), "no inline script")
         }
     }
@@ -67,9 +69,19 @@ struct DashboardPageTests {
                                                             "lookback": "20", "params": "{}", "kind": "code"])
             #expect(r.status == 422)
             #expect(r.text.contains("role=\"alert\"") && r.text.contains("(load)"))
-            let line = try #require(Dashboard.errorLine(r.text.components(separatedBy: "<pre class=\"error-text\">").last ?? ""))
-            #expect(r.text.contains("data-error-line=\"\(line)\""))
+            let marked = r.text.components(separatedBy: "data-error-line=\"").dropFirst().first?.prefix { $0.isNumber } ?? ""
+            let line = try #require(Int(marked), "no line marked")
             #expect((2...4).contains(line), "the error names line \(line)")
+            #expect(r.text.contains("Not saved (load): line \(line)"))
+            // The JSON API returns the same line in its problem.
+            let token = try #require(page.cookies["tradectl_session"])
+            let api = try await page.client.execute(uri: PlatformAPI.strategies, method: .post,
+                                                    headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: [
+                                                        "name": "broken", "source": broken, "symbols": ["BTCUSDT"], "timeframe": "1m"]))) { r in r }
+            let problem = try JSONSerialization.jsonObject(with: Data(api.body.readableBytesView)) as? [String: Any]
+            #expect(api.status == .unprocessableContent && problem?["code"] as? String == "load" && problem?["field"] as? String == "source")
+            #expect((problem?["line"] as? NSNumber)?.intValue == line, "\(problem ?? [:])")
             #expect(r.text.contains("return {&quot;action&quot;: &quot;BUY&quot;"), "the code is kept in the editor, escaped")
             #expect(try harness.db.strategyPage(limit: 10, offset: 0).total == 0)
             let bad = try await page.post("/strategies/new", ["name": "x", "source": "def main(d):\n    return None\n", "symbols": "BTCUSDT",

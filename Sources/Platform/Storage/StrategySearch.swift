@@ -40,6 +40,15 @@ package struct ReferenceSignal: Sendable, Equatable {
     package var entryPrice: Double
     package var stopLoss: Double?
     package var takeProfit: Double?
+
+    package init(id: Int64, candleTime: Int64, action: Signal.Action, entryPrice: Double, stopLoss: Double? = nil, takeProfit: Double? = nil) {
+        self.id = id
+        self.candleTime = candleTime
+        self.action = action
+        self.entryPrice = entryPrice
+        self.stopLoss = stopLoss
+        self.takeProfit = takeProfit
+    }
 }
 
 extension PlatformDatabase {

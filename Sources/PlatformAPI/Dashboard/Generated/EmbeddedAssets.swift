@@ -74,7 +74,7 @@ label.check { font-weight: 400; display: flex; gap: .5rem; align-items: baseline
 .filters { background: var(--surface); border: 1px solid var(--border); border-radius: 8px; padding: .75rem; margin: 1rem 0; }
 .field { display: flex; flex-direction: column; gap: .25rem; min-width: 0; }
 .field.grow { flex: 1 1 14rem; }
-.field input, .field select { width: 100%; }
+.field input, .field select { width: 100%; min-height: 2.6rem; }
 fieldset.choice { border: 1px solid var(--border); border-radius: 6px; margin: .5rem 0 0; }
 fieldset.choice label { display: block; font-weight: 400; }
 .form-error { color: var(--neg); border-left: 4px solid var(--neg); padding: .25rem .75rem; background: var(--surface); }

@@ -98,7 +98,7 @@ enum EmbeddedTemplates {
 </div>
 {{#error}}
 <div class="form-error" role="alert" id="form-error">
-  <p><strong>Not saved ({{errorCode}}):</strong></p>
+  <p><strong>Not saved ({{errorCode}}){{#errorLine}}: line {{errorLine}}{{/errorLine}}</strong></p>
   <pre class="error-text">{{error}}</pre>
 </div>
 {{/error}}
@@ -121,7 +121,6 @@ enum EmbeddedTemplates {
     <pre class="gutter" aria-hidden="true"></pre>
     <textarea id="source" name="source" rows="22" spellcheck="false" autocapitalize="off" autocomplete="off" wrap="off"{{#errorField.source}} aria-invalid="true" aria-describedby="form-error"{{/errorField.source}}>{{source}}</textarea>
   </div>
-  {{#errorLine}}<p class="form-error" id="error-line">The error is on line {{errorLine}}.</p>{{/errorLine}}
   {{/webhook}}
   <div class="row">
     <div class="field grow">

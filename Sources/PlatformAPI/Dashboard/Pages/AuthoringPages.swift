@@ -10,7 +10,7 @@ extension Dashboard {
                 try self.html("editor", self.editorView(nil, fields: [:]), req, title: "New strategy", section: "new")
             },
             page(.post, "/strategies/new") { req in
-                let (body, local) = Self.strategyBody(req.form, over: nil)
+                let (body, local) = Self.strategyBody(req.form, over: nil as EditBase?)
                 if let local { return try self.editorError(nil, req, field: local.field, detail: local.detail) }
                 let reply = try await self.bridge.call(.post, PlatformAPI.strategies, token: req.session.token, body: body, context: req.context)
                 guard reply.ok, let id = reply.id else { return try self.editorError(nil, req, reply: reply) }
@@ -22,7 +22,7 @@ extension Dashboard {
             },
             page(.post, "/strategies/{id}/edit") { req in
                 let s = try self.ownedStrategy(req)
-                let (body, local) = Self.strategyBody(req.form, over: s)
+                let (body, local) = Self.strategyBody(req.form, over: EditBase(s))
                 if let local { return try self.editorError(s, req, field: local.field, detail: local.detail) }
                 let reply = try await self.bridge.call(.put, PlatformAPI.strategies + "/\(s.id)", token: req.session.token, body: body,
                                                        context: req.context)
@@ -65,22 +65,22 @@ extension Dashboard {
 
     func editorError(_ s: StrategySummary?, _ req: PageRequest, reply: APIBridge.Reply) throws -> Response {
         try editorError(s, req, field: reply.problem?.field, detail: reply.problem?.detail ?? "the strategy was not saved",
-                        code: reply.problem?.code, status: .init(code: reply.status))
+                        code: reply.problem?.code, line: reply.problem?.line, status: .init(code: reply.status))
     }
 
     /// The editor again, with what was sent and the error beside its field; a load error also
     /// marks its line in the code.
-    func editorError(_ s: StrategySummary?, _ req: PageRequest, field: String?, detail: String, code: String? = nil,
+    func editorError(_ s: StrategySummary?, _ req: PageRequest, field: String?, detail: String, code: String? = nil, line: Int? = nil,
                      status: HTTPResponse.Status = .unprocessableContent) throws -> Response {
         var view = editorView(s, fields: req.form.fields)
         view["error"] = detail
         view["errorCode"] = code ?? "invalid-input"
         view["errorField"] = [field ?? "form": true]
-        if field == "source", let line = Self.errorLine(detail) { view["errorLine"] = line }
+        if field == "source", let line = line ?? Self.errorLine(detail) { view["errorLine"] = line }
         return try html("editor", view, req, title: s.map { "Edit \($0.name)" } ?? "New strategy", section: "new", status: status)
     }
 
-    /// The last "line N" a Python error message names.
+    /// The last "line N" a Python error message names (when the problem has no `line`).
     static func errorLine(_ detail: String) -> Int? {
         var found: Int?
         var rest = Substring(detail)
@@ -94,9 +94,28 @@ extension Dashboard {
 
     /// The API body of an editor form; over an existing strategy, only what changed (so an
     /// unchanged spec makes no new version). A field that cannot be sent is a local error.
-    static func strategyBody(_ form: FormData, over s: StrategySummary?) -> (body: [String: Any], error: (field: String, detail: String)?) {
+    /// What an edit form changes: the strategy's name, description, kind and newest spec.
+    struct EditBase {
+        var name: String
+        var description: String
+        var kind: StrategyKind
+        var spec: StrategyVersionSpec
+
+        init(name: String, description: String, kind: StrategyKind, spec: StrategyVersionSpec) {
+            self.name = name
+            self.description = description
+            self.kind = kind
+            self.spec = spec
+        }
+
+        init(_ s: StrategySummary) {
+            self.init(name: s.name, description: s.description, kind: s.kind, spec: s.version.spec)
+        }
+    }
+
+    static func strategyBody(_ form: FormData, over s: EditBase?) -> (body: [String: Any], error: (field: String, detail: String)?) {
         var body: [String: Any] = [:]
-        let spec = s?.version.spec
+        let spec = s?.spec
         let name = form["name"] ?? ""
         if s == nil || name != s?.name { body["name"] = name }
         let description = form["description"] ?? ""

@@ -19,14 +19,7 @@ extension Dashboard {
         let mine = try viewer.map { try db.subscriptions(userID: $0).filter { $0.strategyID == s.id } } ?? []
         let live = mine.first { $0.status != .cancelled }
         // Signals are for the owner and subscribers, exactly as GET …/strategies/{id}/signals.
-        var signals: Page<SignalEntry>?
-        if let viewer {
-            do {
-                signals = try db.signals(viewerID: viewer, strategyID: s.id, limit: 20, offset: 0)
-            } catch let e where e.code == .forbidden {
-                signals = nil
-            }
-        }
+        let signals = try viewer.flatMap { try visibleSignals(viewer: $0, strategyID: s.id) }
         let perf = try await performance(s)
         let symbol = s.version.spec.symbols.first ?? ""
         let bars = try await recentBars(symbol: symbol, timeframe: s.version.spec.timeframe)
@@ -64,6 +57,16 @@ extension Dashboard {
             }
         }
         return content
+    }
+
+    /// The strategy's newest signals if `viewer` may see them (its owner or a subscriber), else nil.
+    func visibleSignals(viewer: Int64, strategyID: Int64) throws -> Page<SignalEntry>? {
+        do {
+            return try db.signals(viewerID: viewer, strategyID: strategyID, limit: 20, offset: 0)
+        } catch {
+            if error.code == .forbidden { return nil }
+            throw error
+        }
     }
 
     func statsView(_ t: TradeStats) -> [String: Any] {

@@ -8,7 +8,7 @@ extension Dashboard {
     var strategyListRoutes: [Route] {
         [
             page(.get, "/strategies", auth: false) { req in
-                try await self.html("strategies", try await self.strategyList(req), req, title: "Strategies", section: "strategies")
+                try self.html("strategies", try await self.strategyList(req), req, title: "Strategies", section: "strategies")
             },
         ]
     }
@@ -16,10 +16,13 @@ extension Dashboard {
     /// The public listing: search, filters, a sort and one page of rows.
     func strategyList(_ req: PageRequest) async throws -> [String: Any] {
         let text = String((req.query("q") ?? "").prefix(100))
-        let symbol = req.query("symbol").flatMap { s in s.count <= 32 && s.allSatisfy { $0.isLetter || $0.isNumber } ? s.uppercased() : nil }
-        let timeframe = req.query("timeframe").flatMap(Timeframe.init(rawValue:))
-        let author = req.query("author").flatMap { $0.count <= 64 ? $0 : nil }
-        let sort = ["newest", "subscribers", "return", "drawdown"].first { $0 == req.query("sort") } ?? "newest"
+        let symbol: String? = req.query("symbol").flatMap { s in
+            s.count <= 32 && s.allSatisfy { $0.isLetter || $0.isNumber } ? s.uppercased() : nil
+        }
+        let timeframe: Timeframe? = req.query("timeframe").flatMap(Timeframe.init(rawValue:))
+        let author: String? = req.query("author").flatMap { $0.count <= 64 ? $0 : nil }
+        let asked = req.query("sort") ?? "newest"
+        let sort: String = ["newest", "subscribers", "return", "drawdown"].contains(asked) ? asked : "newest"
         let pageNumber = max(1, min(Int(req.query("page") ?? "") ?? 1, 100_000))
         let filter = StrategyFilter(text: text, symbol: symbol, timeframe: timeframe, author: author)
         let size = Self.listPageSize
@@ -44,7 +47,10 @@ extension Dashboard {
         let names = try db.userNames(ids: Set(rows.map(\.0.ownerID)))
         let facets = try db.strategyFacets()
         let pages = max(1, (total + size - 1) / size)
-        var query: [String: String] = ["q": text, "symbol": symbol ?? "", "timeframe": timeframe?.rawValue ?? "", "author": author ?? "", "sort": sort]
+        var query: [String: String] = ["q": text, "sort": sort]
+        query["symbol"] = symbol
+        query["timeframe"] = timeframe?.rawValue
+        query["author"] = author
         func link(_ page: Int) -> String {
             query["page"] = String(page)
             return "/strategies?" + query.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }

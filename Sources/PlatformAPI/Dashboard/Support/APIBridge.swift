@@ -10,8 +10,8 @@ struct APIBridge: Sendable {
     struct Reply: @unchecked Sendable {  // `json` holds only Foundation's JSON values, read on one task
         var status: Int
         var json: [String: Any]
-        /// The problem's detail, field and code when the status is 4xx/5xx.
-        var problem: (detail: String, field: String?, code: String)?
+        /// The problem when the status is 4xx/5xx.
+        var problem: ProblemInfo?
 
         var ok: Bool { (200..<300).contains(status) }
         var id: Int64? { (json["id"] as? NSNumber)?.int64Value }
@@ -32,16 +32,26 @@ struct APIBridge: Sendable {
             response = try await responder.respond(to: request, context: context)
         } catch {
             guard let p = Problem.from(error) else { throw error }
-            return Reply(status: Int(p.status.code), json: [:], problem: (p.detail, p.field, p.code))
+            return Reply(status: Int(p.status.code), json: [:], problem: ProblemInfo(detail: p.detail, field: p.field, code: p.code, line: p.line))
         }
         let collector = BodyCollector()
         try await response.body.write(collector)
         let json = (try? JSONSerialization.jsonObject(with: Data(buffer: collector.buffer))) as? [String: Any] ?? [:]
         let status = Int(response.status.code)
         guard status >= 400 else { return Reply(status: status, json: json, problem: nil) }
-        return Reply(status: status, json: json, problem: ((json["detail"] as? String) ?? "request failed (\(status))",
-                                                           json["field"] as? String, (json["code"] as? String) ?? "error"))
+        return Reply(status: status, json: json, problem: ProblemInfo(detail: (json["detail"] as? String) ?? "request failed (\(status))",
+                                                                      field: json["field"] as? String, code: (json["code"] as? String) ?? "error",
+                                                                      line: (json["line"] as? NSNumber)?.intValue))
     }
+}
+
+/// What a refused call's problem says.
+struct ProblemInfo: Sendable {
+    var detail: String
+    var field: String?
+    var code: String
+    /// The source line of a load error.
+    var line: Int?
 }
 
 /// Collects a response body in memory (the API's JSON answers are small).

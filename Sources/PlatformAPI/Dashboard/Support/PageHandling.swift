@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Platform
 
@@ -15,7 +16,7 @@ struct PageRequest: Sendable {
     func id(_ name: String) throws -> Int64 { try Input.id(context, name) }
 
     func query(_ name: String) -> String? {
-        request.uri.queryParameters[name].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        request.uri.queryParameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Who is asking for a page, and the cookies that say so.
@@ -47,7 +48,7 @@ struct PageSession: Sendable {
             throw Problem(.forbidden, "this form was sent from another site (Sec-Fetch-Site: \(site))", code: "csrf")
         }
         if let origin = request.headers[.origin] {
-            let host = request.head.authority ?? request.headers[.host] ?? ""
+            let host = request.head.authority ?? ""
             guard origin == "http://" + host || origin == "https://" + host else {
                 throw Problem(.forbidden, "this form was sent from another origin (\(origin))", code: "csrf")
             }
