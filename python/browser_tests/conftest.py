@@ -126,9 +126,9 @@ def upload(page, name: str, source: str, symbols="BTCUSDT", lookback="60") -> in
 
 def subscribe(page, strategy_id: int, capital="5000", risk="2", leverage="3") -> int:
     page.goto(f"/strategies/{strategy_id}/subscribe")
-    page.get_by_label("Capital").fill(capital)
-    page.get_by_label("Risk per trade").fill(risk)
-    page.get_by_label("Leverage").fill(leverage)
+    page.get_by_label("Capital", exact=True).fill(capital)
+    page.locator("#riskPercent").fill(risk)
+    page.locator("#leverage").fill(leverage)
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/subscriptions/*?notice=subscribed")
     return int(page.url.split("/subscriptions/")[1].split("?")[0])

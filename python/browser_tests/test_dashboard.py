@@ -49,9 +49,9 @@ def test_sign_up_upload_broken_subscribe_pause_resume_cancel(new_page):
     # Subscribe from the strategy page, then pause, resume and cancel.
     page.goto(f"/strategies/{strategy}")
     page.get_by_role("link", name="Subscribe").click()
-    page.get_by_label("Capital").fill("5000")
-    page.get_by_label("Risk per trade").fill("2")
-    page.get_by_label("Leverage").fill("3")
+    page.get_by_label("Capital", exact=True).fill("5000")
+    page.locator("#riskPercent").fill("2")
+    page.locator("#leverage").fill("3")
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url(re.compile(r".*/subscriptions/\d+\?notice=subscribed"))
     assert status_tag(page) == "active"
@@ -88,7 +88,7 @@ def test_a_signal_from_the_scheduler_appears_without_a_reload(new_page):
     assert page.evaluate("() => window.__notReloaded") is True
     assert page.locator('tbody[data-live="signals"] tr').count() > before
     first = page.locator('tbody[data-live="signals"] tr').first
-    assert first.locator(".tag").inner_text() in ("BUY", "SELL")
+    assert first.locator(".tag").text_content() in ("BUY", "SELL")
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d", first.locator("td").first.inner_text())
 
 
@@ -196,7 +196,7 @@ def test_screenshots_of_the_main_pages(new_page):
     shots = []
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = new_page(viewport)
-        sign_up(page, "shots-" + label, name="Grace")
+        sign_up(page, "shots-" + label, name="Grace " + label)
         strategy = upload(page, "SMA crossover", SEED)
         flip = upload(page, "Flip every candle", FLIP, lookback="5")
         sub = subscribe(page, flip)

@@ -20,7 +20,7 @@ struct CandleChart {
     var title: String
 
     static let width = 800.0, height = 300.0
-    static let plot = (left: 8.0, right: 736.0, top: 12.0, bottom: 276.0)
+    static let plot = (left: 8.0, right: 724.0, top: 12.0, bottom: 276.0)
 
     /// Entries and exits of closed trades and of an open position.
     static func markers(trades: [Trade], open: Position?) -> [Marker] {
@@ -95,7 +95,7 @@ struct CandleChart {
         for v in y.ticks(4) {
             let yy = svg(y(v))
             out += "<path class=\"grid\" d=\"M\(svg(Self.plot.left)) \(yy)H\(svg(Self.plot.right))\"/>"
-            out += "<text class=\"axis\" x=\"\(svg(Self.plot.right + 6))\" y=\"\(yy)\" dy=\"4\">\(Format.price(v))</text>"
+            out += "<text class=\"axis\" x=\"\(svg(Self.plot.right + 6))\" y=\"\(yy)\" dy=\"4\">\(Format.axis(v))</text>"
         }
         return out
     }

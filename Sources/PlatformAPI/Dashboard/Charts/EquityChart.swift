@@ -9,7 +9,7 @@ struct EquityChart {
     var title: String
 
     static let width = 800.0, height = 260.0
-    static let plot = (left: 8.0, right: 736.0)
+    static let plot = (left: 8.0, right: 724.0)
     static let equityBand = (top: 12.0, bottom: 170.0)
     static let drawdownBand = (top: 186.0, bottom: 240.0)
 
@@ -32,7 +32,7 @@ struct EquityChart {
         let dd = LinearScale(0, max(worst, 1), to: Self.drawdownBand.top, Self.drawdownBand.bottom)
         for v in y.ticks(3) {
             out += "<path class=\"grid\" d=\"M\(svg(Self.plot.left)) \(svg(y(v)))H\(svg(Self.plot.right))\"/>"
-                + "<text class=\"axis\" x=\"\(svg(Self.plot.right + 6))\" y=\"\(svg(y(v)))\" dy=\"4\">\(Format.money(v))</text>"
+                + "<text class=\"axis\" x=\"\(svg(Self.plot.right + 6))\" y=\"\(svg(y(v)))\" dy=\"4\">\(Format.axis(v))</text>"
         }
         out += "<path class=\"baseline\" d=\"M\(svg(Self.plot.left)) \(svg(y(capital)))H\(svg(Self.plot.right))\"/>"
         let step = max(1, points.count / 400)  // at most ~400 vertices

@@ -31,7 +31,8 @@ h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 code, pre, textarea.code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9rem; }
 small, .hint, .meta { color: var(--muted); }
 .hint { font-size: .9rem; }
-.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 .skip { position: absolute; left: -999px; top: 0; background: var(--surface); padding: .5rem 1rem; z-index: 10; }
 .skip:focus { left: .5rem; }
 
@@ -124,7 +125,7 @@ fieldset.choice label { display: block; font-weight: 400; }
 .tag.cancelled, .tag.bad, .tag.sell { color: var(--neg); border-color: var(--neg); }
 
 /* Tables scroll inside their box on narrow screens */
-.table-wrap { overflow-x: auto; border: 1px solid var(--border); border-radius: 8px; background: var(--surface); }
+.table-wrap { position: relative; overflow-x: auto; border: 1px solid var(--border); border-radius: 8px; background: var(--surface); }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--border); white-space: nowrap; vertical-align: top; }
 th { font-size: .85rem; color: var(--muted); background: var(--surface-2); }
@@ -158,8 +159,11 @@ tr.fresh td { animation: fresh 2.5s ease-out; }
 @media (max-width: 40rem) {
   h1 { font-size: 1.35rem; }
   .top { gap: .4rem .9rem; }
-  .theme-label { display: none; }
+  /* The toggle keeps its name for assistive technology when only its icon shows. */
+  .theme-label { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   .figures { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  /* Charts scale down to about half on a phone: keep their labels legible. */
+  .chart .axis { font-size: 20px; }
 }
 """#####,
         "app.js": #####"""

@@ -18,7 +18,7 @@ extension Dashboard {
             },
             page(.get, "/strategies/{id}/edit") { req in
                 let s = try self.ownedStrategy(req)
-                return try self.html("editor", self.editorView(s, fields: [:]), req, title: "Edit \(s.name)", section: "new")
+                return try self.html("editor", self.editorView(s, fields: [:]), req, title: "Edit \(s.name)", section: "strategies")
             },
             page(.post, "/strategies/{id}/edit") { req in
                 let s = try self.ownedStrategy(req)
@@ -77,7 +77,8 @@ extension Dashboard {
         view["errorCode"] = code ?? "invalid-input"
         view["errorField"] = [field ?? "form": true]
         if field == "source", let line = line ?? Self.errorLine(detail) { view["errorLine"] = line }
-        return try html("editor", view, req, title: s.map { "Edit \($0.name)" } ?? "New strategy", section: "new", status: status)
+        return try html("editor", view, req, title: s.map { "Edit \($0.name)" } ?? "New strategy",
+                     section: s == nil ? "new" : "strategies", status: status)
     }
 
     /// The last "line N" a Python error message names (when the problem has no `line`).

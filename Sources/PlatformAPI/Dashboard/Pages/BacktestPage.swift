@@ -13,7 +13,7 @@ extension Dashboard {
         [
             page(.get, "/strategies/{id}/backtest") { req in
                 let s = try self.ownedStrategy(req)
-                return try self.html("backtest", self.backtestForm(s, req.form), req, title: "Backtest \(s.name)", section: "new")
+                return try self.html("backtest", self.backtestForm(s, req.form), req, title: "Backtest \(s.name)", section: "strategies")
             },
             page(.post, "/strategies/{id}/backtest") { req in
                 let s = try self.ownedStrategy(req)
@@ -22,9 +22,9 @@ extension Dashboard {
                     view.merge(try await self.runBacktest(s, req.form)) { $1 }
                 } catch let e as PlatformError where e.code == .invalidInput {
                     view["error"] = e.message
-                    return try self.html("backtest", view, req, title: "Backtest \(s.name)", section: "new", status: .unprocessableContent)
+                    return try self.html("backtest", view, req, title: "Backtest \(s.name)", section: "strategies", status: .unprocessableContent)
                 }
-                return try self.html("backtest", view, req, title: "Backtest \(s.name)", section: "new")
+                return try self.html("backtest", view, req, title: "Backtest \(s.name)", section: "strategies")
             },
         ]
     }

@@ -9,6 +9,9 @@ enum Format {
         return String(format: "%.4g", x)
     }
 
+    /// An axis label: whole numbers from 1,000 up, else as a price.
+    static func axis(_ x: Double) -> String { abs(x) >= 1_000 ? grouped(x, decimals: 0) : price(x) }
+
     /// An amount of money with thousands separators and 2 decimals.
     static func money(_ x: Double) -> String { x.isFinite ? grouped(x, decimals: 2) : "–" }
 
