@@ -72,3 +72,11 @@ for (const editor of document.querySelectorAll("[data-editor]")) {
     follow();
   }
 }
+
+// The editor's kind: webhook strategies have no code.
+for (const radio of document.querySelectorAll('input[name="kind"]')) {
+  radio.addEventListener("change", () => {
+    const code = document.querySelector("[data-code-only]");
+    if (code) code.hidden = radio.value === "webhook" && radio.checked;
+  });
+}

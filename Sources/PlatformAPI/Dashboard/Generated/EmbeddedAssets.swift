@@ -67,6 +67,7 @@ input[aria-invalid="true"], select[aria-invalid="true"], textarea[aria-invalid="
 label { font-weight: 600; }
 .stack { display: flex; flex-direction: column; gap: .35rem; }
 .stack input, .stack select, .stack textarea { width: 100%; }
+.stack input[type="radio"], .stack input[type="checkbox"] { width: auto; }
 .stack button { margin-top: .75rem; align-self: flex-start; }
 .stack label { margin-top: .5rem; }
 label.check { font-weight: 400; display: flex; gap: .5rem; align-items: baseline; }
@@ -77,7 +78,8 @@ label.check { font-weight: 400; display: flex; gap: .5rem; align-items: baseline
 .field.grow { flex: 1 1 14rem; }
 .field input, .field select { width: 100%; min-height: 2.6rem; }
 fieldset.choice { border: 1px solid var(--border); border-radius: 6px; margin: .5rem 0 0; }
-fieldset.choice label { display: block; font-weight: 400; }
+fieldset.choice label { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; margin: .25rem 0; }
+[hidden] { display: none !important; }
 .form-error { color: var(--neg); border-left: 4px solid var(--neg); padding: .25rem .75rem; background: var(--surface); }
 .error-text { white-space: pre-wrap; overflow-wrap: anywhere; margin: .25rem 0; }
 .notice { background: var(--surface-2); border-left: 4px solid var(--accent); padding: .5rem .75rem; }
@@ -240,6 +242,14 @@ for (const editor of document.querySelectorAll("[data-editor]")) {
     area.scrollTop = Math.max(0, (bad - 4) * lineHeight);
     follow();
   }
+}
+
+// The editor's kind: webhook strategies have no code.
+for (const radio of document.querySelectorAll('input[name="kind"]')) {
+  radio.addEventListener("change", () => {
+    const code = document.querySelector("[data-code-only]");
+    if (code) code.hidden = radio.value === "webhook" && radio.checked;
+  });
 }
 """#####,
         "icon.svg": #####"""

@@ -115,13 +115,13 @@ enum EmbeddedTemplates {
     <label><input type="radio" name="kind" value="webhook"{{#webhook}} checked{{/webhook}}> Webhook alerts (TradingView style)</label>
   </fieldset>
   {{/kindLocked}}
-  {{^webhook}}
+  <div class="stack" data-code-only{{#webhook}} hidden{{/webhook}}>
   <label for="source">Code <span class="hint">(Python: <code>def main(data, ctx=None)</code>; up to {{maxSourceKiB}} KiB; Tab indents, Esc then Tab leaves)</span></label>
   <div class="editor" data-editor{{#errorLine}} data-error-line="{{errorLine}}"{{/errorLine}}>
     <pre class="gutter" aria-hidden="true"></pre>
     <textarea id="source" name="source" rows="22" spellcheck="false" autocapitalize="off" autocomplete="off" wrap="off"{{#errorField.source}} aria-invalid="true" aria-describedby="form-error"{{/errorField.source}}>{{source}}</textarea>
   </div>
-  {{/webhook}}
+  </div>
   <div class="row">
     <div class="field grow">
       <label for="symbols">Symbols <span class="hint">(comma-separated)</span></label>
