@@ -13,7 +13,7 @@ struct DemoSeedTests {
     func seedsOnce() async throws {
         let harness = try await APIHarness()
         let root = try #require(HostConfiguration.projectRoot, "python/ not found")
-        let seed = DemoSeed(api: harness.api, host: harness.host, coordinator: Coordinator(db: harness.db, host: harness.host),
+        let seed = DemoSeed(api: harness.api, host: harness.host, coordinator: try Coordinator(db: harness.db, host: harness.host),
                             candles: SyntheticFeed(seed: 3, clock: .real), clock: .real, logger: Logger(label: "test"))
         #expect(try await seed.seedIfEmpty(strategies: root + "/python/strategies", backfill: 120))
         let demo = try #require(try harness.db.login(email: DemoSeed.email)?.user)

@@ -64,7 +64,7 @@ struct DashboardBench {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = try PlatformDatabase(path: dir + "/bench.sqlite")
         let host = try await StrategyHost()
-        let coordinator = Coordinator(db: db, host: host)
+        let coordinator = try Coordinator(db: db, host: host)
         var options = APIOptions()
         options.bcryptCost = 4
         options.authRequestsPerMinute = 1_000_000

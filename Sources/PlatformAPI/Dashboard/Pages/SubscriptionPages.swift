@@ -113,7 +113,7 @@ extension Dashboard {
         content["strategyLive"] = strategy != nil
         let stats = try db.stats(userID: req.user, subscriptionID: sub.id)
         content["stats"] = statsView(stats)
-        let orders = try db.orders(userID: req.user, subscriptionID: sub.id, limit: 50, offset: 0)
+        let orders = try db.orders(userID: req.user, subscriptionID: sub.id, open: nil, limit: 50, offset: 0)
         content["orders"] = orders.items.map(orderRow)
         content["ordersTotal"] = orders.total
         content["noOrders"] = orders.items.isEmpty
