@@ -41,6 +41,9 @@ public enum OrderReason: String, Sendable, Codable, CaseIterable {
     case oco
     /// A signal closed or reversed the position its stop and take-profit protected.
     case positionClosed = "position-closed"
+    /// A live exchange refused it for a reason the engine has no code for (its message is kept
+    /// with the order); or cancelled or expired it on its own.
+    case exchange
 }
 
 /// What an order is for: an order intent of a strategy, or a part of a signal.
