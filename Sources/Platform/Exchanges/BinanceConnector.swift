@@ -106,9 +106,17 @@ public final class BinanceConnector: ExchangeConnector {
             ConnectorMeter.add(since: after)
             switch error.code {
             case .rateLimited:
-                // An order-count 429 has no Retry-After: wait for the key's window instead.
-                let wait = retryAfter ?? 1_000
-                if retryAfter == nil, let keyID = credentials?.keyID { budgets.key(keyID).block(retryAfterMs: wait) } else { budgets.ip.block(retryAfterMs: wait) }
+                if let wait = retryAfter {
+                    budgets.ip.block(retryAfterMs: wait)
+                } else if let keyID = credentials?.keyID, orders > 0 {
+                    // An order-count 429 has no Retry-After: the key's shortest order window is full.
+                    let key = budgets.key(keyID)
+                    if let rule = key.rules.filter({ $0.kind == .orders }).min(by: { $0.intervalMs < $1.intervalMs }) {
+                        key.observe(kind: .orders, intervalMs: rule.intervalMs, used: rule.limit)
+                    }
+                } else {
+                    budgets.ip.block(retryAfterMs: 1_000)
+                }
                 limited += 1
                 if limited > 5 { throw error }
             case .banned:

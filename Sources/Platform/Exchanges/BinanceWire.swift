@@ -24,6 +24,8 @@ enum BinanceWire {
         var symbol: String
         var orderId: Int64
         var clientOrderId: String
+        /// Cancels answer with the cancel's own id in `clientOrderId` and the order's here (spot).
+        var origClientOrderId: String?
         var price: String?
         var origQty: String?
         var executedQty: String?
@@ -134,7 +136,7 @@ enum BinanceWire {
             return ExchangeFill(tradeID: f.tradeId.map(String.init) ?? "", price: price, quantity: qty, fee: fee, time: time)
         }
         let price = double(b.price), stop = double(b.stopPrice)
-        return ExchangeOrder(exchangeID: String(b.orderId), clientID: b.clientOrderId, symbol: b.symbol, side: b.side == "SELL" ? .sell : .buy,
+        return ExchangeOrder(exchangeID: String(b.orderId), clientID: b.origClientOrderId ?? b.clientOrderId, symbol: b.symbol, side: b.side == "SELL" ? .sell : .buy,
                              type: type(b.type), quantity: double(b.origQty), price: price > 0 ? price : nil, stopPrice: stop > 0 ? stop : nil,
                              reduceOnly: b.reduceOnly ?? false, state: state(b.status), filled: filled, averagePrice: average, fees: fees,
                              updatedAt: time, fills: fills)

@@ -65,6 +65,11 @@ public final class ExchangeHTTP: Sendable {
         }
     }
 
+    /// The body of a plain GET (benchmarks read the simulator's counters with it).
+    package func get(_ url: String) async throws(ExchangeError) -> [UInt8] {
+        try await send("GET", url, headers: [], body: nil).body
+    }
+
     static func classify(_ error: any Error) -> ExchangeError {
         if let e = error as? HTTPClientError,
            [HTTPClientError.connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout].contains(e) {
