@@ -15,7 +15,7 @@ extension ExchangeSimulator {
         let bodyText = String(decoding: body, as: UTF8.self)
         var params = Self.form(bodyText)
         for (k, v) in Self.form(query) { params[k] = v }
-        let signed = ["order", "openOrders", "account", "balance", "positionRisk", "leverage", "marginType", "allOrders", "myTrades"].contains(endpoint)
+        let signed = ["order", "openOrders", "algoOrder", "openAlgoOrders", "account", "balance", "positionRisk", "leverage", "leverageBracket", "marginType", "allOrders", "myTrades"].contains(endpoint)
         let weight: Int = switch endpoint {
         case "exchangeInfo": futures ? 1 : 20
         case "klines": futures ? 5 : 2
@@ -24,7 +24,7 @@ extension ExchangeSimulator {
         case "order": method == "GET" && !futures ? 4 : 1
         default: 1
         }
-        let placing = endpoint == "order" && method == "POST"
+        let placing = (endpoint == "order" || endpoint == "algoOrder") && method == "POST"
         if signed, apiKey == nil || ledger.withLock({ $0.accounts[apiKey!] == nil }) {
             ledger.withLock { $0.stats.unknownKeys += 1 }
             return Self.binanceError(401, -2015, "Invalid API-key, IP, or permissions for action.")
@@ -49,10 +49,22 @@ extension ExchangeSimulator {
         case ("GET", "klines"): reply = klines(params: params, now: now, cap: futures ? 1_500 : 1_000)
         case ("POST", "order"): reply = placeOrder(venue, params: params, account: account!, now: now)
         case ("GET", "order"), ("DELETE", "order"): reply = queryOrCancel(venue, method: method, params: params, account: account!, now: now)
-        case ("GET", "openOrders"):
-            let symbol = params["symbol"] ?? ""
-            let open = orders(apiKey: account!.apiKey, venue: venue).filter { !$0.order.state.isTerminal && (symbol.isEmpty || $0.symbol == symbol) }
-            reply = Reply.json(200, open.map { orderJSON($0, futures: futures, full: false) })
+        case ("GET", "openOrders"), ("GET", "openAlgoOrders"):
+            let symbol = params["symbol"] ?? "", algo = endpoint == "openAlgoOrders"
+            let open = orders(apiKey: account!.apiKey, venue: venue).filter {
+                !$0.order.state.isTerminal && (symbol.isEmpty || $0.symbol == symbol) && $0.algo == algo
+            }
+            reply = Reply.json(200, open.map { algo ? algoJSON($0) : orderJSON($0, futures: futures, full: false) })
+        case ("POST", "algoOrder") where futures:
+            guard params["algoType"] == "CONDITIONAL", params["type"] == "STOP_MARKET" else {
+                return Self.binanceError(400, -1116, "Invalid orderType.")
+            }
+            var p = params
+            p["stopPrice"] = params["triggerPrice"]
+            p["newClientOrderId"] = params["clientAlgoId"]
+            reply = placeOrder(venue, params: p, account: account!, now: now, algo: true)
+        case ("GET", "algoOrder") where futures, ("DELETE", "algoOrder") where futures:
+            reply = algoQueryOrCancel(method: method, params: params, account: account!, now: now)
         case ("GET", "account") where !futures: reply = spotAccount(account!)
         case ("GET", "account"), ("GET", "balance"): reply = futuresAccount(account!, balanceOnly: endpoint == "balance", now: now)
         case ("GET", "positionRisk"): reply = Reply.json(200, positions(account!, now: now))
@@ -60,6 +72,13 @@ extension ExchangeSimulator {
             let lev = Int(params["leverage"] ?? "") ?? 0
             guard (1...125).contains(lev) else { return Self.binanceError(400, -4028, "Leverage \(lev) is not valid") }
             reply = Reply.json(200, ["leverage": lev, "maxNotionalValue": "1000000", "symbol": params["symbol"] ?? ""])
+        case ("GET", "leverageBracket") where futures:
+            let symbols = ledger.withLock { $0.markets.keys.sorted() }.filter { params["symbol"] == nil || params["symbol"] == $0 }
+            reply = Reply.json(200, symbols.map { s -> [String: Any] in
+                let r = ledger.withLock { $0.markets[s]!.futuresRules }
+                return ["symbol": s, "brackets": [["bracket": 1, "initialLeverage": 125, "notionalCap": 1_000_000_000, "notionalFloor": 0,
+                                                  "maintMarginRatio": r.mmr, "cum": r.cum] as [String: Any]]]
+            })
         case ("POST", "marginType"): reply = Self.binanceError(400, -4046, "No need to change margin type.")
         default: reply = Self.binanceError(404, -1000, "Unknown endpoint \(method) \(path)")
         }
@@ -174,7 +193,7 @@ extension ExchangeSimulator {
         return Reply.json(200, rows)
     }
 
-    func placeOrder(_ venue: SimVenue, params: [String: String], account: SimAccount, now: Int64) -> Reply {
+    func placeOrder(_ venue: SimVenue, params: [String: String], account: SimAccount, now: Int64, algo: Bool = false) -> Reply {
         let futures = venue == .futures
         guard let symbol = params["symbol"], let sideText = params["side"], let typeText = params["type"] else {
             return Self.binanceError(400, -1102, "Mandatory parameter 'symbol', 'side' or 'type' was not sent, was empty/null, or malformed.")
@@ -184,7 +203,9 @@ extension ExchangeSimulator {
         switch typeText {
         case "MARKET": type = .market
         case "LIMIT": type = .limit
-        case "STOP_LOSS" where !futures, "STOP_MARKET" where futures: type = .stop
+        case "STOP_LOSS" where !futures, "STOP_MARKET" where algo: type = .stop
+        case "STOP_MARKET", "STOP", "TAKE_PROFIT_MARKET", "TAKE_PROFIT", "TRAILING_STOP_MARKET":
+            return Self.binanceError(400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.")
         default: return Self.binanceError(400, -1116, "Invalid orderType.")
         }
         if type == .limit, params["timeInForce"] == nil {
@@ -208,6 +229,7 @@ extension ExchangeSimulator {
         }
         switch result {
         case .success(let r):
+            if algo { return Reply.json(200, algoJSON(r)) }
             return Reply.json(200, orderJSON(r, futures: futures, full: !futures && params["newOrderRespType"] != "ACK", placing: true))
         case .failure(let e):
             switch e {
@@ -240,7 +262,7 @@ extension ExchangeSimulator {
         } else {
             return Self.binanceError(400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
         }
-        guard let r = record else {
+        guard let r = record, !r.algo else {
             return method == "GET" ? Self.binanceError(400, -2013, "Order does not exist.") : Self.binanceError(400, -2011, "Unknown order sent.")
         }
         if method == "GET" { return Reply.json(200, orderJSON(r, futures: futures, full: false)) }
@@ -254,6 +276,43 @@ extension ExchangeSimulator {
             json["transactTime"] = now
         }
         return Reply.json(200, json)
+    }
+
+    /// `GET|DELETE /fapi/v1/algoOrder` by `clientAlgoId` or `algoId`.
+    func algoQueryOrCancel(method: String, params: [String: String], account: SimAccount, now: Int64) -> Reply {
+        var record: SimOrderRecord?
+        if let cid = params["clientAlgoId"] {
+            record = orders(apiKey: account.apiKey, venue: .futures).last { $0.algo && $0.clientID == cid }
+        } else if let id = params["algoId"].flatMap(Int64.init) {
+            record = ledger.withLock { $0.orders[id] }.flatMap { $0.apiKey == account.apiKey && $0.algo ? $0 : nil }
+        } else {
+            return Self.binanceError(400, -1102, "Param 'clientAlgoId' or 'algoId' must be sent, but both were empty/null!")
+        }
+        guard let r = record else { return Self.binanceError(400, -2013, "Order does not exist.") }
+        if method == "GET" { return Reply.json(200, algoJSON(r)) }
+        guard ledger.withLock({ $0.cancel(.futures, apiKey: account.apiKey, symbol: r.symbol, clientID: r.clientID, now: now) }) != nil else {
+            return Self.binanceError(400, -2011, "Unknown order sent.")
+        }
+        return Reply.json(200, ["algoId": r.exchangeID, "clientAlgoId": r.clientID, "code": "200", "msg": "success"])
+    }
+
+    /// A conditional (algo) order as the Algo Order API reports it.
+    func algoJSON(_ r: SimOrderRecord) -> [String: Any] {
+        let o = r.order
+        let status: String = switch o.state {
+        case .new, .partiallyFilled: "NEW"
+        case .filled: "FINISHED"
+        case .cancelled: "CANCELED"
+        case .rejected: "REJECTED"
+        case .expired: "EXPIRED"
+        }
+        return ["algoId": r.exchangeID, "clientAlgoId": r.clientID, "algoType": "CONDITIONAL", "orderType": "STOP_MARKET",
+                "symbol": r.symbol, "side": o.side == .buy ? "BUY" : "SELL", "positionSide": "BOTH", "timeInForce": "GTC",
+                "quantity": Self.fmt(o.quantity), "algoStatus": status, "triggerPrice": Self.fmt(o.stopPrice ?? 0), "price": "0.00000000",
+                "actualOrderId": o.state == .filled ? String(r.exchangeID) : "", "actualPrice": Self.fmt(o.averagePrice),
+                "icebergQuantity": NSNull(), "selfTradePreventionMode": "EXPIRE_MAKER", "workingType": "CONTRACT_PRICE",
+                "priceMatch": "NONE", "closePosition": false, "priceProtect": false, "reduceOnly": o.reduceOnly,
+                "createTime": r.createdAt, "updateTime": r.createdAt, "triggerTime": o.state == .filled ? r.createdAt : 0, "goodTillDate": 0]
     }
 
     static func status(_ s: OrderState) -> String {

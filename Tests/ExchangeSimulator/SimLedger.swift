@@ -18,6 +18,8 @@ public struct SimOrderRecord: Sendable {
     public var order: Order
     public var fills: [Fill]
     public var createdAt: Int64
+    /// A USDⓈ-M conditional order, placed through the Algo Order API (`/fapi/v1/algoOrder`).
+    public var algo = false
 }
 
 /// Why the simulator refused an order.
@@ -155,6 +157,7 @@ struct SimLedger {
         let order = b.book.orders.first { $0.id == engineID } ?? journal.closed.first { $0.id == engineID }!
         orders[exchangeID] = SimOrderRecord(exchangeID: exchangeID, uuid: Self.uuid(exchangeID), venue: venue, apiKey: apiKey, symbol: symbol,
                                             clientID: id, order: order, fills: [], createdAt: now)
+        orders[exchangeID]?.algo = venue == .futures && type == .stop
         byClientID["\(venue.rawValue)|\(apiKey)|\(symbol)|\(id)"] = exchangeID
         books[key] = b
         absorb(journal, key)

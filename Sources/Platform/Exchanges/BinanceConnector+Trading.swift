@@ -3,9 +3,12 @@ import StrategyRuntime
 
 extension BinanceConnector {
     /// `POST /api/v3/order` (FULL response) or `POST /fapi/v1/order` (RESULT): MARKET, LIMIT
-    /// GTC, and STOP_LOSS (spot) / STOP_MARKET (futures) for stops; `reduceOnly` on futures.
+    /// GTC, and STOP_LOSS for spot stops; `reduceOnly` on futures. USDⓈ-M stops are conditional
+    /// orders, which Binance takes only through the Algo Order API (`POST /fapi/v1/algoOrder`,
+    /// `algoType=CONDITIONAL`, `type=STOP_MARKET`, `triggerPrice`, `clientAlgoId`), as ccxt sends them.
     public func place(_ r: LiveOrderRequest, credentials: ExchangeCredentials) async throws(ExchangeError) -> ExchangeOrder {
         let s = try await symbol(r.symbol)
+        if venue == .binanceUSDM, r.type == .stop { return try await placeAlgo(r, s, credentials: credentials) }
         let start = ConnectorMeter.monotonicNanos()
         var p = FormParameters()
         p.add("symbol", r.symbol)
@@ -37,8 +40,18 @@ extension BinanceConnector {
         var p = FormParameters()
         p.add("symbol", symbol)
         p.add("origClientOrderId", clientID)
-        let reply = try await call("DELETE", paths.order, p, credentials: credentials, weight: 1)
-        return try mapped(reply, s)
+        do {
+            let reply = try await call("DELETE", paths.order, p, credentials: credentials, weight: 1)
+            return try mapped(reply, s)
+        } catch where venue == .binanceUSDM && error.code == .orderNotFound {
+            // Perhaps a conditional order: cancel it through the Algo Order API, then report it.
+            var a = FormParameters()
+            a.add("symbol", symbol)
+            a.add("clientAlgoId", clientID)
+            _ = try await call("DELETE", "/fapi/v1/algoOrder", a, credentials: credentials, weight: 1)
+            guard let o = try await algoOrder(symbol: symbol, clientID: clientID, credentials: credentials) else { throw error }
+            return o
+        }
     }
 
     public func order(symbol: String, clientID: String, credentials: ExchangeCredentials) async throws(ExchangeError) -> ExchangeOrder? {
@@ -50,8 +63,38 @@ extension BinanceConnector {
             let reply = try await call("GET", paths.order, p, credentials: credentials, weight: paths.weights.queryOrder)
             return try mapped(reply, s)
         } catch where error.code == .orderNotFound {
+            return venue == .binanceUSDM ? try await algoOrder(symbol: symbol, clientID: clientID, credentials: credentials) : nil
+        }
+    }
+
+    /// A USDⓈ-M conditional order by its `clientAlgoId`, or nil.
+    func algoOrder(symbol: String, clientID: String, credentials: ExchangeCredentials) async throws(ExchangeError) -> ExchangeOrder? {
+        var p = FormParameters()
+        p.add("symbol", symbol)
+        p.add("clientAlgoId", clientID)
+        do {
+            let reply = try await call("GET", "/fapi/v1/algoOrder", p, credentials: credentials, weight: 1)
+            return BinanceWire.order(try decode(BinanceWire.AlgoOrderBody.self, reply))
+        } catch where error.code == .orderNotFound {
             return nil
         }
+    }
+
+    private func placeAlgo(_ r: LiveOrderRequest, _ s: ExchangeSymbol, credentials: ExchangeCredentials) async throws(ExchangeError) -> ExchangeOrder {
+        guard let stop = r.stopPrice else { throw ExchangeError(.invalidInput, "a stop order needs a stop price") }
+        let start = ConnectorMeter.monotonicNanos()
+        var p = FormParameters()
+        p.add("algoType", "CONDITIONAL")
+        p.add("symbol", r.symbol)
+        p.add("side", r.side == .buy ? "BUY" : "SELL")
+        p.add("type", "STOP_MARKET")
+        p.add("quantity", DecimalText.format(r.quantity, step: s.rules.lotStep))
+        p.add("triggerPrice", DecimalText.format(stop, step: s.rules.tickSize))
+        if r.reduceOnly { p.add("reduceOnly", "true") }
+        p.add("clientAlgoId", r.clientID)
+        ConnectorMeter.add(since: start)
+        let reply = try await call("POST", "/fapi/v1/algoOrder", p, credentials: credentials, weight: 1, orders: 1)
+        return BinanceWire.order(try decode(BinanceWire.AlgoOrderBody.self, reply))
     }
 
     public func openOrders(symbol: String, credentials: ExchangeCredentials) async throws(ExchangeError) -> [ExchangeOrder] {
@@ -59,8 +102,12 @@ extension BinanceConnector {
         var p = FormParameters()
         p.add("symbol", symbol)
         let reply = try await call("GET", paths.openOrders, p, credentials: credentials, weight: paths.weights.openOrders)
-        let bodies = try decode([BinanceWire.OrderBody].self, reply)
-        return bodies.map { BinanceWire.order($0, quoteAsset: s.quoteAsset, baseAsset: s.baseAsset) }
+        var open = try decode([BinanceWire.OrderBody].self, reply).map { BinanceWire.order($0, quoteAsset: s.quoteAsset, baseAsset: s.baseAsset) }
+        if venue == .binanceUSDM {
+            let algo = try await call("GET", "/fapi/v1/openAlgoOrders", p, credentials: credentials, weight: 1)
+            open += try decode([BinanceWire.AlgoOrderBody].self, algo).map { BinanceWire.order($0) }
+        }
+        return open
     }
 
     public func balances(credentials: ExchangeCredentials) async throws(ExchangeError) -> [AssetBalance] {

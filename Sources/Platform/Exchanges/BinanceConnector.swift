@@ -94,7 +94,9 @@ public final class BinanceConnector: ExchangeConnector {
             }
             ConnectorMeter.add(since: start)
             ConnectorMeter.current?.requests += 1
-            let reply = try await http.send(method, url, headers: headers, body: body)
+            let sent = await http.sendResult(method, url, headers: headers, body: body)
+            budgets.release(weight: weight, orders: orders, keyID: credentials?.keyID)
+            let reply = try sent.get()
             let after = ConnectorMeter.monotonicNanos()
             observeUsage(reply, keyID: credentials?.keyID)
             if (200..<300).contains(reply.status) {

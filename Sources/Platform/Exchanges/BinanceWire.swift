@@ -43,6 +43,38 @@ enum BinanceWire {
         var fills: [Fill]?
     }
 
+    /// A USDⓈ-M conditional order of the Algo Order API (`/fapi/v1/algoOrder`).
+    struct AlgoOrderBody: Decodable {
+        var algoId: Int64
+        var clientAlgoId: String
+        var symbol: String
+        var side: String
+        var quantity: String?
+        var algoStatus: String
+        var triggerPrice: String?
+        var actualPrice: String?
+        var reduceOnly: Bool?
+        var updateTime: Int64?
+        var createTime: Int64?
+    }
+
+    /// An algo order as an `ExchangeOrder` (a stop-market): triggered and finished count as filled
+    /// at `actualPrice`; its id is `algo-<algoId>`.
+    static func order(_ b: AlgoOrderBody) -> ExchangeOrder {
+        let state: OrderState = switch b.algoStatus {
+        case "NEW", "TRIGGERING": .new
+        case "TRIGGERED", "FINISHED": .filled
+        case "CANCELED", "CANCELLED": .cancelled
+        case "REJECTED": .rejected
+        default: .expired
+        }
+        let quantity = double(b.quantity)
+        return ExchangeOrder(exchangeID: "algo-\(b.algoId)", clientID: b.clientAlgoId, symbol: b.symbol, side: b.side == "SELL" ? .sell : .buy,
+                             type: .stop, quantity: quantity, stopPrice: double(b.triggerPrice), reduceOnly: b.reduceOnly ?? false, state: state,
+                             filled: state == .filled ? quantity : 0, averagePrice: state == .filled ? double(b.actualPrice) : 0,
+                             updatedAt: b.updateTime ?? b.createTime ?? 0)
+    }
+
     struct Filter: Decodable {
         var filterType: String
         var tickSize: String?

@@ -44,8 +44,9 @@ public final class CoinDCXConnector: ExchangeConnector {
         } catch {
             throw ExchangeError(.unreachable, "cancelled while waiting for the rate budget")
         }
-        let reply = try await http.send("GET", url, headers: [], body: nil)
-        return try checked(reply, keyID: nil)
+        let sent = await http.sendResult("GET", url, headers: [], body: nil)
+        budgets.release(weight: 1, orders: 0, keyID: nil)
+        return try checked(try sent.get(), keyID: nil)
     }
 
     /// POSTs `body` (its `timestamp` added last) signed over its exact bytes.
@@ -66,7 +67,9 @@ public final class CoinDCXConnector: ExchangeConnector {
             let headers = [("Content-Type", "application/json"), ("X-AUTH-APIKEY", credentials.apiKey), ("X-AUTH-SIGNATURE", signature)]
             ConnectorMeter.add(since: start)
             ConnectorMeter.current?.requests += 1
-            let reply = try await http.send("POST", base + path, headers: headers, body: bytes)
+            let sent = await http.sendResult("POST", base + path, headers: headers, body: bytes)
+            budgets.release(weight: 1, orders: orders, keyID: credentials.keyID)
+            let reply = try sent.get()
             do {
                 return try checked(reply, keyID: credentials.keyID)
             } catch where error.code == .rateLimited && limited < 5 {

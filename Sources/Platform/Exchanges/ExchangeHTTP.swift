@@ -65,6 +65,15 @@ public final class ExchangeHTTP: Sendable {
         }
     }
 
+    /// `send` as a result, so the caller can release its budget whatever happened.
+    func sendResult(_ method: String, _ url: String, headers: [(String, String)], body: [UInt8]?) async -> Result<Reply, ExchangeError> {
+        do {
+            return .success(try await send(method, url, headers: headers, body: body))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// The body of a plain GET (benchmarks read the simulator's counters with it).
     package func get(_ url: String) async throws(ExchangeError) -> [UInt8] {
         try await send("GET", url, headers: [], body: nil).body

@@ -39,12 +39,20 @@ public struct RateRule: Sendable, Equatable {
 /// the counts to what the exchange saw; a 429 or 418 blocks the whole budget until its
 /// `Retry-After` has passed. One budget per IP serves every subscriber of a venue, one per API
 /// key serves that key's subscriptions, so many subscribers never get an account banned.
+///
+/// The exchange counts a request in the window it ARRIVES in, which may be later than the window
+/// it was budgeted in (a queue in the HTTP pool, a busy machine) or, with clocks a little apart,
+/// earlier. So a request counts in its window, in the previous one when it is taken within
+/// `boundaryMs` of a window's start, in the next one when within `boundaryMs` of its end, and in
+/// every window that begins while it is in flight (taken, not yet `release`d).
 public final class RateBudget: Sendable {
     private struct Window {
         var rule: RateRule
         var start: Int64 = .min
         var used = 0
-        var nextUsed = 0  // reserved for the following window (requests sent near a boundary)
+        var previousUsed = 0
+        var nextUsed = 0  // counted for the following window (taken near this one's end)
+        var inFlight = 0
     }
 
     private struct State {
@@ -56,8 +64,6 @@ public final class RateBudget: Sendable {
 
     private let state: Mutex<State>
     let clock: ServerClock
-    /// A request sent this close to a window's end may be counted in the next window by the
-    /// exchange (latency, clock error): it is counted in both.
     let boundaryMs: Int64
 
     public init(rules: [RateRule], clock: ServerClock, boundaryMs: Int64 = 250) {
@@ -84,7 +90,7 @@ public final class RateBudget: Sendable {
     public var waits: (count: Int, totalMs: Int64) { state.withLock { ($0.waits, $0.waitedMs) } }
 
     /// Takes `weight` (weight rules), one request (request rules) and `orders` (order rules),
-    /// waiting until every window has room and no block is in force.
+    /// waiting until every window has room and no block is in force. Pair it with `release`.
     ///
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
     public func acquire(weight: Int, orders: Int = 0) async throws {
@@ -97,17 +103,23 @@ public final class RateBudget: Sendable {
                 for i in s.windows.indices {
                     roll(&s.windows[i], now)
                     let w = s.windows[i]
-                    let cost = self.cost(w.rule.kind, weight, orders)
+                    let cost = Self.cost(w.rule.kind, weight, orders)
                     guard cost > 0 else { continue }
-                    if w.used + cost > w.rule.limit { longest = max(longest, w.start + w.rule.intervalMs - now + 1) }
-                    else if now >= w.start + w.rule.intervalMs - boundaryMs, w.nextUsed + cost > w.rule.limit {
-                        longest = max(longest, w.start + 2 * w.rule.intervalMs - now + 1)
+                    let end = w.start + w.rule.intervalMs
+                    if w.used + cost > w.rule.limit
+                        || (now < w.start + boundaryMs && w.previousUsed + cost > w.rule.limit) {
+                        longest = max(longest, end - now + 1)
+                    } else if now >= end - boundaryMs, w.nextUsed + w.inFlight + cost > w.rule.limit {
+                        longest = max(longest, end + w.rule.intervalMs - now + 1)
                     }
                 }
                 guard longest == 0 else { return longest }
                 for i in s.windows.indices {
-                    let cost = self.cost(s.windows[i].rule.kind, weight, orders)
+                    let cost = Self.cost(s.windows[i].rule.kind, weight, orders)
+                    guard cost > 0 else { continue }
                     s.windows[i].used += cost
+                    s.windows[i].inFlight += cost
+                    if now < s.windows[i].start + boundaryMs { s.windows[i].previousUsed += cost }
                     if now >= s.windows[i].start + s.windows[i].rule.intervalMs - boundaryMs { s.windows[i].nextUsed += cost }
                 }
                 return 0
@@ -119,6 +131,15 @@ public final class RateBudget: Sendable {
             }
             state.withLock { $0.waitedMs += wait }
             try await Task.sleep(for: .milliseconds(wait))
+        }
+    }
+
+    /// The request taken by `acquire` got its answer (or failed): it no longer counts in windows to come.
+    public func release(weight: Int, orders: Int = 0) {
+        state.withLock { s in
+            for i in s.windows.indices {
+                s.windows[i].inFlight = max(0, s.windows[i].inFlight - Self.cost(s.windows[i].rule.kind, weight, orders))
+            }
         }
     }
 
@@ -139,7 +160,7 @@ public final class RateBudget: Sendable {
         state.withLock { $0.blockedUntil = max($0.blockedUntil, until) }
     }
 
-    private func cost(_ kind: RateRule.Kind, _ weight: Int, _ orders: Int) -> Int {
+    private static func cost(_ kind: RateRule.Kind, _ weight: Int, _ orders: Int) -> Int {
         switch kind {
         case .weight: return weight
         case .requests: return 1
@@ -147,10 +168,14 @@ public final class RateBudget: Sendable {
         }
     }
 
+    /// Moves a window to the one holding `now`: the new window starts with what was counted for
+    /// it near the old one's end, plus everything still in flight.
     private func roll(_ w: inout Window, _ now: Int64) {
         let start = now - ((now % w.rule.intervalMs) + w.rule.intervalMs) % w.rule.intervalMs
         guard start != w.start else { return }
-        w.used = start == w.start + w.rule.intervalMs ? w.nextUsed : 0
+        let adjacent = start == w.start + w.rule.intervalMs
+        w.previousUsed = adjacent ? w.used : w.inFlight
+        w.used = (adjacent ? w.nextUsed : 0) + w.inFlight
         w.nextUsed = 0
         w.start = start
     }
@@ -189,6 +214,17 @@ public final class RateBudgets: Sendable {
     /// Waits on both budgets: the IP's for weight and requests, the key's for orders (and requests, where the key has request rules).
     public func acquire(weight: Int, orders: Int, keyID: String?) async throws {
         if let keyID { try await key(keyID).acquire(weight: 0, orders: orders) }
-        try await ip.acquire(weight: weight, orders: 0)
+        do {
+            try await ip.acquire(weight: weight, orders: 0)
+        } catch {
+            if let keyID { key(keyID).release(weight: 0, orders: orders) }
+            throw error
+        }
+    }
+
+    /// Ends what `acquire` took: the request was answered or failed.
+    public func release(weight: Int, orders: Int, keyID: String?) {
+        if let keyID { key(keyID).release(weight: 0, orders: orders) }
+        ip.release(weight: weight, orders: 0)
     }
 }
