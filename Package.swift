@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "tradectlTests",
-            dependencies: ["tradectl", "tradectl-sandbox", "Platform", "TestSupport"]
+            dependencies: ["tradectl", "tradectl-sandbox", "tradectl-exchange-sim", "Platform", "TestSupport"]
         ),
         .testTarget(
             name: "PlatformAPITests",

@@ -14,6 +14,8 @@ public final class BinanceConnector: ExchangeConnector {
     /// Sent with every signed request (ms, at most 60000).
     public let recvWindow: Int64
     private let symbols = Mutex<[String: ExchangeSymbol]>([:])
+    /// Exchange-info requests in flight, so concurrent first uses of a symbol share one.
+    private let loading = Mutex<[String: Task<ExchangeSymbol, any Error>]>([:])
     private let limitsLoaded = Mutex(false)
 
     struct Paths {
@@ -180,6 +182,23 @@ public final class BinanceConnector: ExchangeConnector {
 
     public func symbol(_ symbol: String) async throws(ExchangeError) -> ExchangeSymbol {
         if let s = symbols.withLock({ $0[symbol] }) { return s }
+        let task = loading.withLock { l in
+            if let t = l[symbol] { return t }
+            let t = Task { () async throws -> ExchangeSymbol in try await self.loadSymbol(symbol) }
+            l[symbol] = t
+            return t
+        }
+        do {
+            let s = try await task.value
+            loading.withLock { $0[symbol] = nil }
+            return s
+        } catch {
+            loading.withLock { $0[symbol] = nil }
+            throw error as? ExchangeError ?? ExchangeError(.unreachable, "exchange info was not loaded")
+        }
+    }
+
+    private func loadSymbol(_ symbol: String) async throws(ExchangeError) -> ExchangeSymbol {
         var p = FormParameters()
         p.add("symbol", symbol)
         let reply = try await call("GET", paths.exchangeInfo, p, credentials: nil, weight: paths.weights.exchangeInfo)

@@ -41,6 +41,12 @@ public final class ExchangeHTTP: Sendable {
         try? await client.shutdown()
     }
 
+    /// A client dropped without `shutdown()` closes its pool in the background (async-http-client
+    /// stops the process in debug builds when a running client is deallocated).
+    deinit {
+        client.shutdown { _ in }
+    }
+
     /// Sends one request.
     ///
     /// - Throws: `ExchangeError.unreachable` when the connection could not be made (nothing was
