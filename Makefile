@@ -1,7 +1,7 @@
 # Quick start: `make serve` runs the main job, `make test` runs every test. Both install what is missing first.
 SWIFT ?= swift
 
-.PHONY: setup build serve demo test api-fuzz bench bench-api bench-micro bench-instructions clean
+.PHONY: setup build serve demo test api-fuzz browser-test bench bench-api bench-dashboard bench-micro bench-instructions clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,12 +19,16 @@ demo: build
 test: setup
 	$(SWIFT) test
 	bash scripts/api-fuzz.sh
+	bash scripts/browser-test.sh
 	/usr/bin/python3.11 -m pytest -q python/tests
 
 api-fuzz: setup
 	$(SWIFT) build --product tradectl
 	$(SWIFT) build --product tradectl-sandbox
 	bash scripts/api-fuzz.sh
+
+browser-test: setup
+	bash scripts/browser-test.sh
 
 bench: build
 	.build/release/tradectl bench runtime
@@ -34,6 +38,9 @@ bench: build
 bench-api: build
 	bash scripts/bench-api.sh
 	LISTING_CACHE_MS=0 bash scripts/bench-api.sh
+
+bench-dashboard: build
+	.build/release/tradectl bench dashboard
 
 bench-micro: setup
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark

@@ -11,7 +11,7 @@ ST=.tradectl/st-venv/bin/schemathesis
 DIR=$(mktemp -d)
 PORT=$(/usr/bin/python3.11 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
-"$BIN" serve --db "$DIR/fuzz.sqlite" --port "$PORT" --bcrypt-cost 4 --auth-rate-limit 1000000 --no-executor >"$DIR/serve.log" 2>&1 &
+"$BIN" serve --db "$DIR/fuzz.sqlite" --port "$PORT" --bcrypt-cost 4 --auth-rate-limit 1000000 --no-executor --no-demo-seed >"$DIR/serve.log" 2>&1 &
 PID=$!
 cleanup() { kill "$PID" 2>/dev/null || true; for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done; kill -9 "$PID" 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT

@@ -9,7 +9,7 @@ command -v wrk >/dev/null || bash scripts/setup.sh
 DIR=$(mktemp -d)
 PORT=$(/usr/bin/python3.11 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
-"$BIN" serve --db "$DIR/bench.sqlite" --port "$PORT" --bcrypt-cost 4 --no-executor --listing-cache-ms "${LISTING_CACHE_MS:-1000}" >"$DIR/serve.log" 2>&1 &
+"$BIN" serve --db "$DIR/bench.sqlite" --port "$PORT" --bcrypt-cost 4 --no-executor --no-demo-seed --listing-cache-ms "${LISTING_CACHE_MS:-1000}" >"$DIR/serve.log" 2>&1 &
 PID=$!
 cleanup() { kill "$PID" 2>/dev/null || true; for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done; kill -9 "$PID" 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT

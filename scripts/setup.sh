@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS=(python3-dev python3-numpy python3-pandas python3-pip python3-pytest libsqlite3-dev libhiredis-dev libffi-dev
-      redis-server pkg-config libpython3.11-dev libexpat1-dev zlib1g-dev python3-venv wrk curl jq valgrind binutils)
+      redis-server pkg-config libpython3.11-dev libexpat1-dev zlib1g-dev python3-venv wrk curl jq valgrind binutils chromium)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -54,4 +54,15 @@ if ! "$CV/bin/python" -c "import ccxt, coindcx, pytest" 2>/dev/null; then
   PIP_DISABLE_PIP_VERSION_CHECK=1 "$CV/bin/pip" install --quiet "ccxt==4.5.90" "coindcx==0.1.1" "pytest>=7" 2>&1 \
     | grep -v "Running pip as the 'root' user" || true
   "$CV/bin/python" -c "import ccxt, coindcx, pytest" || { echo "setup: ccxt or coindcx does not import" >&2; exit 1; }
+fi
+
+# playwright (the dashboard's browser tests drive Debian's chromium with it; it never downloads a
+# browser) lives in a virtualenv of its own, like schemathesis.
+PW=.tradectl/pw-venv
+if [ ! -x "$PW/bin/python" ] || ! "$PW/bin/python" -c "import playwright, pytest" 2>/dev/null; then
+  echo "setup: installing playwright into $PW"
+  rm -rf "$PW"
+  /usr/bin/python3.11 -m venv "$PW"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$PW/bin/pip" install --quiet "playwright>=1.49,<2" "pytest>=8" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  "$PW/bin/python" -c "import playwright, pytest" || { echo "setup: playwright does not import" >&2; exit 1; }
 fi

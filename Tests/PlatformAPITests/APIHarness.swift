@@ -26,7 +26,7 @@ struct APIHarness {
         if options == nil { o.bcryptCost = 4; o.authRequestsPerMinute = 1_000; o.metricsToken = Self.operatorToken }
         let secrets = APISecrets(jwtSecret: Array(repeating: 7, count: 32), masterKey: SymmetricKey(size: .bits256))
         api = await PlatformAPI(db: db, secrets: secrets, validator: ProcessValidator(host: host),
-                                coordinator: Coordinator(db: db, host: host), options: o, metrics: metrics)
+                                coordinator: try Coordinator(db: db, host: host), options: o, metrics: metrics)
     }
 
     func run(_ body: @Sendable (Client) async throws -> Void) async throws {

@@ -31,13 +31,15 @@ struct WebhookStreamTests {
             #expect(first["ordersFilled"] as? Int == 3)
             let repeated = try await c.call(.post, "/webhooks/\(token)", json: alert)
             #expect(repeated["accepted"] as? Bool == false)
-            #expect(try h.db.orderCount() == 3)
+            #expect(try h.db.orderCount() == 6)  // each subscriber's entry and its resting stop, once
 
             // Sized per subscriber: risk 1% of capital over a 1,000 stop.
             let (t0, s0) = subscribers[0]
             let orders = try await c.call(.get, "/api/strategies/subscriptions/\(s0)/orders", token: t0)
-            #expect(orders.items.count == 1)
-            #expect(abs(((orders.items.first?["qty"] as? Double) ?? 0) - 0.01) < 1e-9)
+            #expect(orders.items.count == 2)
+            let entry = orders.items.first { $0["purpose"] as? String == "open" }
+            #expect(abs(((entry?["qty"] as? Double) ?? 0) - 0.01) < 1e-9)
+            #expect(orders.items.contains { $0["purpose"] as? String == "stop-loss" && $0["status"] as? String == "new" })
             #expect(try await c.call(.get, "/api/strategies/subscriptions/\(s0)/positions", token: t0).items.first?["status"] as? String == "open")
             let signals = try await c.call(.get, "\(PlatformAPI.strategies)/\(strategy)/signals", token: t0)
             #expect(signals.items.first?["action"] as? String == "BUY")
@@ -50,7 +52,7 @@ struct WebhookStreamTests {
             #expect(try await c.call(.post, "/webhooks/\(token)", json: ["action": "buy", "symbol": "BTCUSDT", "price": -1])["field"] as? String == "price")
             #expect(try await c.call(.post, "/webhooks/\(token)", json: ["action": "buy", "symbol": "BTCUSDT", "price": 10, "stopLoss": 11])["field"] as? String == "stopLoss")
             #expect(try await c.call(.post, "/webhooks/not-a-token", json: alert).status == 404)
-            #expect(try h.db.orderCount() == 3)
+            #expect(try h.db.orderCount() == 6)
 
             // Paused subscribers get nothing; the close reaches the others.
             let (t1, s1) = subscribers[1]

@@ -21,7 +21,7 @@ extension PlatformTests {
             #expect(r.trades.map(\.entryTime) == [t(5), t(12), t(17)])
             #expect(r.trades.map(\.exitTime) == [t(12), t(17), t(20)])
             let expected = [(12.0 - 11) / 11 * 100, -(13.0 - 12) / 12 * 100, (10.0 - 13) / 13 * 100]
-            for (got, want) in zip(r.trades.map(\.returnPct), expected) { #expect(abs(got - want) < 1e-9) }
+            for (got, want) in zip(r.trades.map(\.returnPct), expected) { #expect(abs(got - want) < 1e-9, "\(r.trades)") }
             #expect(r.trades.map(\.entryPrice) == [11, 12, 13])
             #expect(r.open?.side == .short)
             #expect(r.open?.entryPrice == 10)

@@ -11,8 +11,8 @@ extension PlatformTests {
         @Test func twoWorkersWithoutALockStillCommitOnce() async throws {
             let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 20)
             // Separate lock tables: as if the lock had expired. The UNIQUE key is the fence.
-            let a = Coordinator(db: db, host: host, lock: InProcessLock(), worker: "a")
-            let b = Coordinator(db: db, host: host, lock: InProcessLock(), worker: "b")
+            let a = try Coordinator(db: db, host: host, lock: InProcessLock(), worker: "a")
+            let b = try Coordinator(db: db, host: host, lock: InProcessLock(), worker: "b")
             let frame = try host.frame(PlatformFixture.candles(Self.closes))
             async let ra = a.execute(loaded, frame: frame)
             async let rb = b.execute(loaded, frame: frame)
@@ -20,7 +20,7 @@ extension PlatformTests {
             #expect(outcomes.filter { $0 == .committed(status: "ok") }.count == 1)
             #expect(outcomes.filter { $0 == .alreadyExecuted }.count == 1)
             #expect(try db.executionCount() == 1)
-            #expect(try db.orderCount() == subs.count)  // one open order per subscriber, once
+            #expect(try db.orderCount() == 2 * subs.count)  // per subscriber, once: the entry and its resting stop
         }
 
         @Test func theSameLockRefusesASecondHolder() async throws {
@@ -35,7 +35,7 @@ extension PlatformTests {
         @Test func aCrashInTheMiddleOfFanOutLeavesNothingHalfWritten() async throws {
             let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 10)
             let frame = try host.frame(PlatformFixture.candles(Self.closes))
-            let crashing = Coordinator(db: db, host: host, lock: InProcessLock(), broker: PaperBroker(), worker: "x",
+            let crashing = try Coordinator(db: db, host: host, lock: InProcessLock(), slippageBps: 0, worker: "x",
                                        afterSubscriber: { n in if n == 4 { throw PlatformError(.storage, "injected crash") } })
             await #expect(throws: PlatformError.self) { try await crashing.execute(loaded, frame: frame) }
             #expect(try db.executionCount() == 0)
@@ -44,14 +44,14 @@ extension PlatformTests {
             // The key was never committed, so a healthy worker runs it.
             let report = try await Coordinator(db: db, host: host).execute(loaded, frame: frame)
             #expect(report.outcome == .committed(status: "ok"))
-            #expect(try db.orderCount() == subs.count)
+            #expect(try db.orderCount() == 2 * subs.count)
         }
 
         @Test func pausedGetsNoOrdersAndCancelledKeepsHistory() async throws {
             let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 3)
-            let coordinator = Coordinator(db: db, host: host)
+            let coordinator = try Coordinator(db: db, host: host)
             _ = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(Self.closes)))
-            #expect(try db.orderCount(userID: subs[1].user) == 1)
+            #expect(try db.orderCount(userID: subs[1].user) == 2)  // the entry and its stop
             try db.setStatus(userID: subs[1].user, subscriptionID: subs[1].subscription, to: .paused)
             try db.setStatus(userID: subs[2].user, subscriptionID: subs[2].subscription, to: .cancelled)
             // The next candle gaps below every stop (10% under the entries): only the active subscriber is stopped out.
@@ -59,8 +59,8 @@ extension PlatformTests {
             next.append(80)
             _ = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(next)))
             #expect(try db.trades(userID: subs[0].user, subscriptionID: subs[0].subscription).map(\.reason) == ["stop-loss"])
-            #expect(try db.orderCount(userID: subs[1].user) == 1)
-            #expect(try db.orderCount(userID: subs[2].user) == 1)  // history kept
+            #expect(try db.orderCount(userID: subs[1].user) == 2)
+            #expect(try db.orderCount(userID: subs[2].user) == 2)  // history kept
             #expect(throws: PlatformError.self) {
                 try db.setStatus(userID: subs[2].user, subscriptionID: subs[2].subscription, to: .active)
             }
@@ -68,7 +68,7 @@ extension PlatformTests {
 
         @Test func rowsAreScopedByUser() async throws {
             let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 2)
-            _ = try await Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(PlatformFixture.candles(Self.closes)))
+            _ = try await try Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(PlatformFixture.candles(Self.closes)))
             let (alice, bob) = (subs[0], subs[1])
             #expect(throws: PlatformError.self) { try db.setStatus(userID: bob.user, subscriptionID: alice.subscription, to: .paused) }
             #expect(try db.openPosition(userID: bob.user, subscriptionID: alice.subscription, symbol: "BTCUSDT") == nil)
@@ -80,7 +80,7 @@ extension PlatformTests {
             let (db, host, loaded, _) = try await PlatformFixture.platform(strategy: "counter", subscribers: 1)
             for n in 10..<13 {
                 // A new coordinator each time: what a restarted worker would build.
-                _ = try await Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(PlatformFixture.candles(Array(Self.closes.prefix(n)))))
+                _ = try await try Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(PlatformFixture.candles(Array(Self.closes.prefix(n)))))
             }
             let state = try db.read { db in
                 try String.fetchOne(db, sql: "SELECT state FROM strategy_state WHERE strategy_id = ?", arguments: [loaded.version.strategyID])
@@ -90,7 +90,7 @@ extension PlatformTests {
             let brokenVersion = LoadedVersion(version: loaded.version, strategy: broken)
             var candles = Self.closes
             candles.append(112)
-            let report = try await Coordinator(db: db, host: host).execute(brokenVersion, frame: try host.frame(PlatformFixture.candles(candles)))
+            let report = try await try Coordinator(db: db, host: host).execute(brokenVersion, frame: try host.frame(PlatformFixture.candles(candles)))
             #expect(report.outcome == .committed(status: "exception"))
             let row = try db.read { db in
                 try Row.fetchOne(db, sql: "SELECT status, traceback FROM executions WHERE id = ?", arguments: [report.executionID])
@@ -104,7 +104,7 @@ extension PlatformTests {
 extension PlatformTests.CoordinatorTests {
     @Test func severalSignalsInOneCallRecordEveryTrade() async throws {
         let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 1)
-        let coordinator = Coordinator(db: db, host: host)
+        let coordinator = try Coordinator(db: db, host: host)
         let w1 = PlatformFixture.candles(Self.closes)
         _ = try await coordinator.commit(signals: [Signal(action: .buy, entryPrice: 111, symbol: "BTCUSDT")], version: loaded.version, window: w1)
         // Next candle: SELL then BUY in one call — close the long, open and close a short, open a long.

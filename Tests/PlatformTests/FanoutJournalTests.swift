@@ -24,8 +24,8 @@ extension PlatformTests {
         /// dropped or outdated book is a miss (the commit then reads the tables).
         @Test func booksDropTheLeastRecentlyUsedPastTheirCapacity() throws {
             let terms = try SubscriptionTerms(capital: 1_000, riskPerTrade: 0.01)
-            func four(_ base: Int64) -> [FanoutInputs.Subscriber] {
-                (0..<4).map { FanoutInputs.Subscriber(id: base + $0, userID: base, terms: terms, position: nil) }
+            func four(_ base: Int64) -> [FanoutSubscriber] {
+                (0..<4).map { FanoutSubscriber(id: base + $0, userID: base, terms: terms) }
             }
             let books = FanoutBooks(capacity: 10)
             let a = FanoutBooks.Key(strategyID: 1, symbol: "BTCUSDT"), b = FanoutBooks.Key(strategyID: 2, symbol: "BTCUSDT")
@@ -53,14 +53,24 @@ extension PlatformTests {
         @Test func entriesRoundTripAndMalformedBytesAreATypedError() throws {
             let trade = Trade(side: .short, entryTime: 1, exitTime: 2, entryPrice: 10, exitPrice: 9, qty: 3, pnl: 2.9,
                               returnPct: 9.6, reason: "take-profit", entryFee: 0.1)
+            let stop = Order(id: 4, tag: "sig:sl.3", side: .buy, type: .stop, quantity: 3, stopPrice: 11, reduceOnly: true, purpose: .stopLoss,
+                             ocoGroup: 2, state: .cancelled, reserved: 0.5, placedAt: 1, updatedAt: 2, reason: .oco)
+            let limit = Order(id: 5, tag: "g3", side: .sell, type: .limit, quantity: 1.25, price: 9.5, state: .filled, filled: 1.25,
+                              averagePrice: 9.5, fees: 0.01, placedAt: 2, reason: .filled)
+            let rejected = Order(id: 6, tag: "bo", side: .buy, type: .market, quantity: 0, state: .rejected, placedAt: 2, reason: .belowMinNotional)
+            let account = try Account.futures(wallet: 1_000, leverage: 3)
             let changes = [
-                FanoutChange(subscriptionID: 7, userID: 70, orders: [
-                    PaperOrder(side: .sell, qty: 3, price: 9, fee: 0.05, purpose: "close"),
-                    PaperOrder(side: .buy, qty: 0, price: 9, fee: 0, purpose: "open", skipped: "notional 1 is below the minimum 5 €"),
-                ], closed: trade, closedWithin: [trade], opened: nil),
-                FanoutChange(subscriptionID: 8, userID: 80, orders: [PaperOrder(side: .buy, qty: 1.25, price: 9, fee: 0, purpose: "custom")],
-                             closed: nil, closedWithin: [],
-                             opened: Position(side: .long, qty: 1.25, entryPrice: 9, entryTime: 2, entryFee: 0, stopLoss: 8.5, takeProfit: nil)),
+                FanoutChange(subscriptionID: 7, userID: 70, account: account, nextOrderID: 7, firstNewOrderID: 5,
+                             orders: [stop, limit, rejected],
+                             transitions: [OrderTransition(orderID: 4, tag: "sig:sl.3", from: .new, to: .cancelled, time: 2, reason: .oco),
+                                           OrderTransition(orderID: 5, tag: "g3", from: nil, to: .new, time: 2, reason: .placed),
+                                           OrderTransition(orderID: 6, tag: "bo", from: nil, to: .rejected, time: 2, reason: .belowMinNotional)],
+                             fills: [Fill(orderID: 5, tag: "g3", side: .sell, price: 9.5, quantity: 1.25, fee: 0.01, time: 2, liquidation: false,
+                                          maker: true, realisedPnl: 0.4, positionAfter: -1.25, purpose: .order)],
+                             trades: [trade], open: Position(side: .short, qty: 1.25, entryPrice: 9.5, entryTime: 2, entryFee: 0.01),
+                             openChanged: true),
+                FanoutChange(subscriptionID: 8, userID: 80, account: try Account.spot(quote: 50), nextOrderID: 1, firstNewOrderID: 1,
+                             orders: [], transitions: [], fills: [], trades: [], open: nil, openChanged: false),
             ]
             let bytes = FanoutJournal.encode(changes)
             #expect(try FanoutJournal.decode(bytes, row: 1) == changes)
@@ -69,7 +79,7 @@ extension PlatformTests {
                 #expect(throws: PlatformError.self) { try FanoutJournal.decode(bad, row: 1) }
             }
             var wrongCount = bytes
-            wrongCount[3] = 0xFF  // claims far more entries than the bytes hold
+            wrongCount[6] = 0xFF  // claims far more entries than the bytes hold
             let error = #expect(throws: PlatformError.self) { try FanoutJournal.decode(wrongCount, row: 42) }
             #expect(error?.code == .storage)
             #expect(error?.message.contains("execution 42") == true)
@@ -77,9 +87,9 @@ extension PlatformTests {
 
         @Test func aCrashWhileExpandingLeavesTheEntryToBeExpandedOnce() async throws {
             let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 6)
-            let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+            let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
             let report = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes)))
-            #expect(report.ordersFilled == subs.count)
+            #expect(report.ordersFilled == subs.count)  // one market fill each; the stops rest
             #expect(try db.pendingFanouts() == 1)
             #expect(try db.orderCount() == 0)  // committed in the journal, not yet expanded
 
@@ -93,7 +103,7 @@ extension PlatformTests {
             #expect(try db.projectFanouts() == 1)
             #expect(try db.projectFanouts() == 0)
             #expect(try db.pendingFanouts() == 0)
-            #expect(try db.orderCount() == subs.count)
+            #expect(try db.orderCount() == 2 * subs.count, "each subscriber's entry and its resting stop")
             #expect(try db.openPosition(userID: subs[0].user, subscriptionID: subs[0].subscription, symbol: "BTCUSDT") != nil)
         }
 
@@ -107,13 +117,13 @@ extension PlatformTests {
                                                 spec: StrategyVersionSpec(source: Self.flip, symbols: ["BTCUSDT"], timeframe: .m1, lookback: 3))
             for i in 0..<3 { _ = try Self.subscribe(db, version.strategyID, i) }
             let loaded = LoadedVersion(version: version, strategy: try await host.load(StrategySource(id: "flip", code: Self.flip)))
-            let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+            let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
             var ordersAfter: [Int64: Int] = [:]  // execution → orders written once it is expanded
             let reference = try PlatformDatabase.inMemory()
             let refVersion = try reference.createStrategy(ownerID: try reference.createUser(name: "author"), name: "flip",
                                                           spec: StrategyVersionSpec(source: Self.flip, symbols: ["BTCUSDT"], timeframe: .m1, lookback: 3))
             for i in 0..<3 { _ = try Self.subscribe(reference, refVersion.strategyID, i) }
-            let solo = Coordinator(db: reference, host: host)
+            let solo = try Coordinator(db: reference, host: host)
             for end in 2..<8 {
                 let frame = try host.frame(PlatformFixture.candles(Array(Self.zigzag[...end])).window(endingAt: end, lookback: 3))
                 #expect(try await coordinator.execute(loaded, frame: frame).outcome == .committed(status: "ok"))
@@ -140,9 +150,9 @@ extension PlatformTests {
         /// have opened do not exist, so the subscribers open them again.
         @Test func aMalformedEntryIsQuarantinedWithItsErrorAndTheNextCommitReadsTheTables() async throws {
             let (db, host, loaded, subs) = try await PlatformFixture.platform(strategy: "counter", subscribers: 2)
-            let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+            let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
             _ = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes)))
-            _ = try db.write { db in try db.execute(sql: "UPDATE fanout_journal SET changes = x'544A31FFFF'") }
+            _ = try db.write { db in try db.execute(sql: "UPDATE fanout_journal SET changes = x'544A32FFFF'") }
             #expect(try db.projectFanouts() == 1)
             #expect(try db.pendingFanouts() == 0)
             #expect(try db.orderCount() == 0)
@@ -153,9 +163,9 @@ extension PlatformTests {
             #expect(try db.quarantinedFanoutCount() == 1)
 
             let next = try await coordinator.execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes + [112])))
-            #expect(next.ordersFilled == subs.count, "the book the malformed entry left was not used")
+            #expect(next.ordersFilled == subs.count, "the book the malformed entry left was not used: the subscribers buy again")
             try db.projectFanouts()
-            #expect(try db.orderCount() == subs.count)
+            #expect(try db.orderCount() == 2 * subs.count)
         }
 
         /// Two "processes" (two connections, each with its own books) take turns on one strategy,
@@ -179,8 +189,8 @@ extension PlatformTests {
                 versions.append(version)
                 for i in 0..<4 { subscriptions[n].append(try Self.subscribe(db, version.strategyID, i)) }
             }
-            let coordinators = [Coordinator(db: a, host: host, projection: .deferred), Coordinator(db: b, host: host, projection: .deferred)]
-            let solo = Coordinator(db: reference, host: host)
+            let coordinators = [try Coordinator(db: a, host: host, projection: .deferred), try Coordinator(db: b, host: host, projection: .deferred)]
+            let solo = try Coordinator(db: reference, host: host)
             for end in 2..<Self.zigzag.count {
                 let frame = try host.frame(PlatformFixture.candles(Array(Self.zigzag[...end])).window(endingAt: end, lookback: 3))
                 // A runs two candles in a row (its book is current), then B runs one (A's book is stale).

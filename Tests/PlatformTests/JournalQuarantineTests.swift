@@ -19,10 +19,14 @@ extension PlatformTests {
                 VALUES (?, 'BTCUSDT', '1m', ?, 'ok', 0)
                 """, arguments: [versionID, candleTime])
             let id = db.lastInsertedRowID
-            let change = FanoutChange(subscriptionID: subscriptionID, userID: userID,
-                                      orders: [PaperOrder(side: .buy, qty: .infinity, price: PoisonedNumbersTests.subnormal, fee: .nan, purpose: "open")],
-                                      closed: nil, closedWithin: [],
-                                      opened: Position(side: .long, qty: .infinity, entryPrice: PoisonedNumbersTests.subnormal, entryTime: candleTime, entryFee: .nan))
+            let order = Order(id: 1, tag: "sig:open.0", side: .buy, type: .market, quantity: .infinity, purpose: .open, state: .filled,
+                              filled: .infinity, averagePrice: PoisonedNumbersTests.subnormal, fees: .nan, placedAt: candleTime, reason: .filled)
+            let change = FanoutChange(subscriptionID: subscriptionID, userID: userID, account: try Account.futures(wallet: 1_000, leverage: 2),
+                                      nextOrderID: 2, firstNewOrderID: 1, orders: [order],
+                                      transitions: [OrderTransition(orderID: 1, tag: order.tag, from: nil, to: .filled, time: candleTime, reason: .filled)],
+                                      fills: [], trades: [],
+                                      open: Position(side: .long, qty: .infinity, entryPrice: PoisonedNumbersTests.subnormal, entryTime: candleTime,
+                                                     entryFee: .nan), openChanged: true)
             try db.execute(sql: "INSERT INTO fanout_journal (execution_id, strategy_id, symbol, candle_time, changes) VALUES (?, ?, 'BTCUSDT', ?, ?)",
                            arguments: [id, strategyID, candleTime, Data(FanoutJournal.encode([change]))])
             return id
@@ -56,7 +60,7 @@ extension PlatformTests {
             let host = try await PlatformFixture.host()
             let strategy = try await host.load(StrategySource(id: "flip", code: FanoutJournalTests.flip))
             let a = try Self.tenant(db, "a", subscribers: 2), b = try Self.tenant(db, "b", subscribers: 3), c = try Self.tenant(db, "c", subscribers: 1)
-            let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+            let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
             _ = try await coordinator.execute(LoadedVersion(version: a.version, strategy: strategy), frame: try Self.frame(host, end: 3))
             let bad = try db.write { d in
                 try Self.poison(d, versionID: c.version.id, strategyID: c.version.strategyID, subscriptionID: c.subs[0].subscription,
@@ -73,31 +77,31 @@ extension PlatformTests {
             let rows = try db.read(Self.quarantined)
             #expect(rows.count == 1)
             #expect((rows.first?["execution_id"] as Int64?) == bad)
-            #expect((rows.first?["error"] as String?)?.contains("fee") == true, "\(rows)")
+            #expect((rows.first?["error"] as String?)?.contains("order 1") == true, "\(rows)")
             #expect(try db.projectFanouts() == 0)
         }
 
-        /// When the tables refuse one subscriber's rows (here a second open position on the
-        /// symbol, which `positions_one_open` forbids), only that subscriber's change is set
-        /// aside; the others of the same entry are written.
+        /// When the tables refuse one subscriber's rows (here an order number the subscriber's
+        /// account already used, which `orders_by_number` forbids), only that subscriber's change
+        /// is set aside; the others of the same entry are written.
         @Test func aRowTheTablesRefuseSetsAsideOnlyThatSubscribersChange() async throws {
             let db = try PlatformDatabase.inMemory()
             let host = try await PlatformFixture.host()
             let strategy = try await host.load(StrategySource(id: "flip", code: FanoutJournalTests.flip))
             let a = try Self.tenant(db, "a", subscribers: 3)
-            _ = try await Coordinator(db: db, host: host, projection: .deferred)
+            _ = try await try Coordinator(db: db, host: host, projection: .deferred)
                 .execute(LoadedVersion(version: a.version, strategy: strategy), frame: try Self.frame(host, end: 2))
             let blocked = a.subs[1]
             _ = try db.write { d in
                 try d.execute(sql: """
-                    INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee, status)
-                    VALUES (?, ?, 'BTCUSDT', 'long', 1, 100, 0, 0, 'open')
+                    INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, candle_time, order_no)
+                    VALUES ((SELECT MAX(id) FROM executions), ?, ?, 'BTCUSDT', 'buy', 1, 100, 0, 'order', 'filled', 0, 1)
                     """, arguments: [blocked.subscription, blocked.user])
             }
             try db.projectFanouts()
             #expect(try db.pendingFanouts() == 0)
             for s in a.subs where s != blocked { #expect(try db.orderCount(userID: s.user) == 1) }
-            #expect(try db.orderCount(userID: blocked.user) == 0, "its order went with its refused position")
+            #expect(try db.orderCount(userID: blocked.user) == 1, "only the conflicting row: its own order was set aside")
             let rows = try db.read { d in try Row.fetchAll(d, sql: "SELECT subscriptions, error FROM fanout_quarantine") }
             #expect(rows.count == 1)
             #expect((rows.first?["subscriptions"] as Int?) == 1)
@@ -118,7 +122,7 @@ extension PlatformTests {
             // The process before: two tenants, a's first candle committed, not yet expanded.
             let first = try PlatformDatabase(path: path)
             let a = try Self.tenant(first, "a", subscribers: 2), b = try Self.tenant(first, "b", subscribers: 2)
-            let before = Coordinator(db: first, host: host, projection: .deferred)
+            let before = try Coordinator(db: first, host: host, projection: .deferred)
             _ = try await before.execute(LoadedVersion(version: a.version, strategy: strategy), frame: try Self.frame(host, end: 2))
             // Written by hand, as the old code left it: a's poisoned entry, then one of b's.
             let raw = try DatabaseQueue(path: path)
@@ -131,7 +135,7 @@ extension PlatformTests {
 
             // The next process: its books are empty, so a's commit reads the tables.
             let restarted = try PlatformDatabase(path: path)
-            let coordinator = Coordinator(db: restarted, host: host, projection: .deferred)
+            let coordinator = try Coordinator(db: restarted, host: host, projection: .deferred)
             // a's next candle expands a's pending entries inside its commit, the poisoned one included.
             let report = try await coordinator.execute(LoadedVersion(version: a.version, strategy: strategy), frame: try Self.frame(host, end: 3))
             #expect(report.outcome == .committed(status: "ok"))

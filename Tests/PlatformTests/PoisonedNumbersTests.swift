@@ -52,47 +52,47 @@ extension PlatformTests {
                     """, arguments: [rich, loaded.version.strategyID])
                 return d.lastInsertedRowID
             }
-            let report = try await Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes)))
+            let report = try await try Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(PlatformFixture.candles(CoordinatorTests.closes)))
             #expect(report.projectionError == nil)
             #expect(report.ordersFilled == subs.count)
             #expect(report.ordersSkipped == 1)
             #expect(try db.pendingFanouts() == 0)
-            let orders = try db.orders(userID: rich, subscriptionID: richSub, limit: 10, offset: 0).items
+            let orders = try db.orders(userID: rich, subscriptionID: richSub, open: nil, limit: 10, offset: 0).items
             #expect(orders.count == 1)
-            #expect(orders.first?.status == "skipped")
+            #expect(orders.first?.status == "rejected", "\(orders)")
             #expect(orders.allSatisfy { $0.qty.isFinite && $0.fee.isFinite && $0.price.isFinite })
             #expect(try db.openPosition(userID: rich, subscriptionID: richSub, symbol: "BTCUSDT") == nil)
             #expect(try db.openPosition(userID: subs[0].user, subscriptionID: subs[0].subscription, symbol: "BTCUSDT") != nil)
         }
 
         /// A position whose quantity is +inf (left by the old code) cannot be closed into a
-        /// finite trade: that subscriber gets a skipped order naming why, the others close.
-        @Test func aPoisonedPositionSkipsItsSubscriberOnly() async throws {
-            let db = try PlatformDatabase.inMemory()
-            let coordinator = Coordinator(db: db, host: try await PlatformFixture.host())
+        /// finite trade: that subscriber's execution is set aside with one rejected order naming
+        /// why and its account left as it was; the others close.
+        @Test func aPoisonedPositionSkipsItsSubscriberOnly() throws {
             let terms = try SubscriptionTerms(capital: 1_000, riskPerTrade: 0.01)
-            let healthy = Position(side: .long, qty: 1, entryPrice: 100, entryTime: 0, entryFee: 0)
+            var healthy = AccountBook(account: try Account.futures(wallet: 900, leverage: 1))
+            healthy.account.position = NetPosition(quantity: 1, entryPrice: 100, margin: 100, liquidationPrice: 0)
             var poisoned = healthy
-            poisoned.qty = .infinity
+            poisoned.account.position.quantity = .infinity
+            let open = Position(side: .long, qty: 1, entryPrice: 100, entryTime: 0, entryFee: 0)
             let inputs = FanoutInputs(subscribers: [
-                FanoutInputs.Subscriber(id: 1, userID: 10, terms: terms, position: poisoned),
-                FanoutInputs.Subscriber(id: 2, userID: 20, terms: terms, position: healthy),
-            ], rules: SymbolRules())
+                FanoutSubscriber(id: 1, userID: 10, terms: terms, book: poisoned, ledger: TradeLedger(open: open)),
+                FanoutSubscriber(id: 2, userID: 20, terms: terms, book: healthy, ledger: TradeLedger(open: open)),
+            ], rules: SymbolRules(futuresMakerFee: 0, futuresTakerFee: 0))
             let bar = Bar(time: 60_000, open: 100, high: 101, low: 99, close: 100.5)
-            let out = coordinator.fanOut(inputs, signals: [Signal(action: .close, entryPrice: 100.5, symbol: "BTCUSDT")], bar: bar)
+            let fanout = try OrderFanout(rules: inputs.rules, slippageBps: 0, bar: bar,
+                                         signals: [Signal(action: .close, entryPrice: 100.5, symbol: "BTCUSDT")], intents: [],
+                                         referenceCapital: 10_000)
+            let out = fanout.run(inputs)
             #expect(out.changes.count == 2)
-            for change in out.changes {
-                for o in change.orders { #expect(o.qty.isFinite && o.price.isFinite && o.fee.isFinite) }
-                if let t = change.closed { #expect(t.pnl.isFinite && t.returnPct.isFinite) }
-            }
             let bad = try #require(out.changes.first { $0.subscriptionID == 1 })
-            #expect(bad.orders.count == 1)
-            #expect(bad.orders.first?.skipped?.contains("finite") == true)
-            #expect(bad.closed == nil)
-            #expect(out.subscribers[0].position == poisoned, "the position is left as it was")
+            #expect(bad.orders.map(\.reason) == [.notFinite])
+            #expect(bad.fills.isEmpty && bad.trades.isEmpty)
+            #expect(out.subscribers[0].book.account == poisoned.account, "the account is left as it was")
             let good = try #require(out.changes.first { $0.subscriptionID == 2 })
-            #expect(good.closed?.pnl == 0.5)
-            #expect(out.subscribers[1].position == nil)
+            #expect(good.isFinite)
+            #expect(good.trades.first?.pnl == 0.5)
+            #expect(out.subscribers[1].book.account.position.quantity == 0)
         }
 
         /// Signals given to the coordinator directly (webhooks, replays) are checked like a
@@ -103,7 +103,7 @@ extension PlatformTests {
             let bar = CandleWindow(symbol: "BTCUSDT", timeframe: "1m", times: [60_000], open: [price], high: [price], low: [price],
                                    close: [price], volume: [0])
             let error = await #expect(throws: PlatformError.self) {
-                try await Coordinator(db: db, host: host).commit(signals: [Signal(action: .buy, entryPrice: price, symbol: "BTCUSDT")],
+                try await try Coordinator(db: db, host: host).commit(signals: [Signal(action: .buy, entryPrice: price, symbol: "BTCUSDT")],
                                                                   version: loaded.version, window: bar)
             }
             #expect(error?.code == .invalidInput)

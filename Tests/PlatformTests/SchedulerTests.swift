@@ -18,11 +18,11 @@ extension PlatformTests {
         }
 
         static func worker(_ db: PlatformDatabase, host: StrategyHost, source: any CandleSource, clock: VirtualClock,
-                           runFor: Int64) -> Worker {
+                           runFor: Int64) throws -> Worker {
             var settings = Worker.Settings()
             settings.until = clock.now() + runFor
             settings.tick = .milliseconds(5)
-            return Worker(coordinator: Coordinator(db: db, host: host), source: source, clock: clock, settings: settings)
+            return Worker(coordinator: try Coordinator(db: db, host: host), source: source, clock: clock, settings: settings)
         }
 
         @Test func afterDowntimeOnlyTheNewestCandleRunsAndTheRestAreSkipped() async throws {
@@ -32,7 +32,7 @@ extension PlatformTests {
             let feed = SyntheticFeed(seed: 3, clock: clock)
             // The last run before the downtime executed 00:02.
             let before = try await feed.candles(symbol: "BTCUSDT", timeframe: .m1, from: Self.t0 - 9 * 60_000, through: Self.t0 + 2 * 60_000)
-            _ = try await Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(before))
+            _ = try await try Coordinator(db: db, host: host).execute(loaded, frame: try host.frame(before))
             _ = try await Self.worker(db, host: host, source: feed, clock: clock, runFor: 1).run()
             let rows = try db.executionSummary()
             let status = Dictionary(uniqueKeysWithValues: rows.map { ($0.candleTime, $0.status) })

@@ -58,7 +58,7 @@ struct APIWalkTests {
         let port = try RedisHarness.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: CLI.binary)
-        server.arguments = ["serve", "--db", dir + "/walk.sqlite", "--port", String(port), "--bcrypt-cost", "4"] + extra
+        server.arguments = ["serve", "--db", dir + "/walk.sqlite", "--port", String(port), "--bcrypt-cost", "4", "--no-demo-seed"] + extra
         var env = ProcessInfo.processInfo.environment
         env["TRADECTL_HOME"] = CLI.root
         server.environment = env

@@ -29,9 +29,8 @@ public final class LocalSettings: SettingsCache {
     public func invalidate(symbol: String) async { cache.withLock { _ = $0.removeValue(forKey: symbol) } }
 }
 
-/// Settings shared through Redis (`--redis`): `tradectl:rules:SYMBOL` =
-/// "lotStep,minNotional,minPrice,maxPrice,maxQuantity" with a
-/// TTL, rebuilt from the database on a miss; the database answers when Redis is unreachable.
+/// Settings shared through Redis (`--redis`): `tradectl:rules:SYMBOL` = `SymbolRules.cacheText`
+/// with a TTL, rebuilt from the database on a miss; the database answers when Redis is unreachable.
 public final class RedisSettings: SettingsCache {
     let db: PlatformDatabase
     let client: RedisClient
@@ -45,16 +44,12 @@ public final class RedisSettings: SettingsCache {
 
     public func rules(_ symbol: String) async throws(PlatformError) -> SymbolRules {
         let key = "tradectl:rules:" + symbol
-        if let reply = try? client.command(["GET", key]), case .string(let text) = reply {
-            let p = text.split(separator: ",").compactMap { Double($0) }
-            if p.count == 5 {  // an older process's two-field value counts as a miss
-                let r = SymbolRules(lotStep: p[0], minNotional: p[1], minPrice: p[2], maxPrice: p[3], maxQuantity: p[4])
-                if (try? r.validate()) != nil { return r }
-            }
+        if let reply = try? client.command(["GET", key]), case .string(let text) = reply,
+           let r = SymbolRules(cacheText: text), (try? r.validate()) != nil {  // an older process's value counts as a miss
+            return r
         }
         let r = try db.rules(symbol: symbol)
-        _ = try? client.command(["SET", key, "\(r.lotStep),\(r.minNotional),\(r.minPrice),\(r.maxPrice),\(r.maxQuantity)",
-                                 "PX", String(Int(ttl / .milliseconds(1)))])
+        _ = try? client.command(["SET", key, r.cacheText, "PX", String(Int(ttl / .milliseconds(1)))])
         return r
     }
 

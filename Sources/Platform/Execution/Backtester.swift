@@ -1,23 +1,36 @@
 import Foundation
 import StrategyRuntime
 
-/// A backtest's settings: one subscriber and the broker's costs.
+/// A backtest's settings: one subscriber (whose terms are also the reference account's, so it
+/// mirrors order intents one to one) and the paper exchange's costs.
 public struct BacktestSettings: Sendable {
     public var terms: SubscriptionTerms
-    public var feeBps: Double
+    /// Fees in basis points of the notional: maker on limit fills, taker on market and stop fills.
+    public var makerFeeBps: Double
+    public var takerFeeBps: Double
     public var slippageBps: Double
     public var lookback: Int
     public var isolation: IsolationLevel
     public var params: String
 
-    public init(terms: SubscriptionTerms, feeBps: Double = 0, slippageBps: Double = 0, lookback: Int = 200,
-                isolation: IsolationLevel = .shared, params: String = "{}") {
+    /// - Parameter feeBps: one fee for every fill, when the maker and taker fees are not given apart.
+    public init(terms: SubscriptionTerms, feeBps: Double = 0, makerFeeBps: Double? = nil, takerFeeBps: Double? = nil,
+                slippageBps: Double = 0, lookback: Int = 200, isolation: IsolationLevel = .shared, params: String = "{}") {
         self.terms = terms
-        self.feeBps = feeBps
+        self.makerFeeBps = makerFeeBps ?? feeBps
+        self.takerFeeBps = takerFeeBps ?? feeBps
         self.slippageBps = slippageBps
         self.lookback = lookback
         self.isolation = isolation
         self.params = params
+    }
+
+    /// - Throws: `PlatformError.invalidInput` naming the field: fees and slippage 0–1000 bps.
+    func validate() throws(PlatformError) {
+        for (field, v) in [("makerFeeBps", makerFeeBps), ("takerFeeBps", takerFeeBps), ("slippageBps", slippageBps)]
+        where !(v.isFinite && v >= 0 && v <= 1_000) {
+            throw PlatformError(.invalidInput, "\(field) must be from 0 to 1000, got \(v)", field: field)
+        }
     }
 }
 
@@ -26,6 +39,9 @@ public struct BacktestResult: Sendable {
     public var open: Position?
     public var lastClose: Double
     public var stats: TradeStats
+    /// Every order placed, with its final state, and every fill (liquidations among them).
+    public var orders: [OrderEntry]
+    public var fills: [FillEntry]
     public var candles: Int
     public var failedCalls: Int
     public var wallSeconds: Double
@@ -38,7 +54,7 @@ public struct BacktestResult: Sendable {
     public var strategyShare: Double { wallSeconds > 0 ? strategySeconds / wallSeconds : 0 }
 }
 
-/// Replays a candle file through the same coordinator and paper broker as live execution, with
+/// Replays a candle file through the same coordinator and paper exchange as live execution, with
 /// one subscriber, on a private in-memory database.
 public enum Backtester {
     public static func run(source: StrategySource, candles: CandleWindow, settings: BacktestSettings, host: StrategyHost,
@@ -46,21 +62,26 @@ public enum Backtester {
         guard let tf = Timeframe(rawValue: candles.timeframe) else {
             throw PlatformError(.invalidInput, "unknown timeframe '\(candles.timeframe)'")
         }
-        try PaperBroker.validate(feeBps: settings.feeBps, slippageBps: settings.slippageBps)
+        try settings.validate()
         let db = try PlatformDatabase.inMemory()
         let user = try db.createUser(name: "backtest")
+        let fee = (maker: settings.makerFeeBps / 10_000, taker: settings.takerFeeBps / 10_000)
+        try db.setRules(symbol: candles.symbol, SymbolRules(spotMakerFee: fee.maker, spotTakerFee: fee.taker, futuresMakerFee: fee.maker,
+                                                            futuresTakerFee: fee.taker))
+        let t = settings.terms
         let spec = StrategyVersionSpec(source: source.code, params: settings.params, symbols: [candles.symbol], timeframe: tf,
-                                       lookback: settings.lookback, isolation: settings.isolation)
+                                       lookback: settings.lookback, isolation: settings.isolation,
+                                       reference: ReferenceSpec(capital: t.capital, market: t.market, leverage: t.leverage,
+                                                                riskPerTrade: t.riskPerTrade))
         let version = try db.createStrategy(ownerID: user, name: source.id, spec: spec)
-        let subscription = try db.subscribe(userID: user, strategyID: version.strategyID, terms: settings.terms)
+        let subscription = try db.subscribe(userID: user, strategyID: version.strategyID, terms: t)
         let strategy: Strategy
         do {
             strategy = try await host.load(source, isolation: settings.isolation)
         } catch {
             throw PlatformError(.invalidInput, "the strategy does not load: \(error)")
         }
-        let coordinator = Coordinator(db: db, host: host, broker: PaperBroker(feeBps: settings.feeBps, slippageBps: settings.slippageBps),
-                                      worker: "backtest", projection: .deferred)
+        let coordinator = try Coordinator(db: db, host: host, slippageBps: settings.slippageBps, worker: "backtest", projection: .deferred)
         let loaded = LoadedVersion(version: version, strategy: strategy)
         let first = min(settings.lookback, candles.count) - 1
         let clock = ContinuousClock()
@@ -92,7 +113,9 @@ public enum Backtester {
         let unrealised = open.map { $0.markToMarket(lastClose) } ?? 0
         let names = ["lock", "data", "strategy", "fanout", "commit", "project"]
         return BacktestResult(trades: trades, open: open, lastClose: lastClose,
-                              stats: TradeStats.compute(trades: trades, unrealised: unrealised, capital: settings.terms.capital),
+                              stats: TradeStats.compute(trades: trades, unrealised: unrealised, capital: t.capital),
+                              orders: try db.allOrders(userID: user, subscriptionID: subscription),
+                              fills: try db.allFills(userID: user, subscriptionID: subscription),
                               candles: candles.count - first, failedCalls: failed, wallSeconds: wall,
                               strategySeconds: Double(python) / 1e9,
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))

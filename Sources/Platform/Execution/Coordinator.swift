@@ -12,13 +12,16 @@ public struct LoadedVersion: Sendable {
     }
 }
 
-/// Runs each execution key exactly once: lock, read, run the strategy once, size and record
-/// every subscriber's orders with the execution row in ONE transaction, release.
+/// Runs each execution key exactly once: lock, read, run the strategy once, then match the candle
+/// and place the strategy's orders on the reference account and on every subscriber's, and record
+/// all of it with the execution row in ONE transaction, release.
 public final class Coordinator: Sendable {
     public let db: PlatformDatabase
     public let host: StrategyHost
     public let lock: any ExecutionLock
-    public let broker: PaperBroker
+    /// Slippage of market and stop fills on the paper exchange, in basis points (fees come from
+    /// the symbol's rules).
+    public let slippageBps: Double
     public let worker: String
     public let settings: any SettingsCache
     /// The lock's time to live; it is renewed while the execution runs, so a dead worker
@@ -27,7 +30,7 @@ public final class Coordinator: Sendable {
     /// Called for each subscriber with orders inside the commit (tests inject faults).
     let afterSubscriber: (@Sendable (Int) throws -> Void)?
 
-    /// When an execution's fan-out journal entry is expanded into the orders and positions tables.
+    /// When an execution's fan-out journal entry is expanded into the tables.
     public enum Projection: Sendable {
         /// Right after each commit, before `execute` returns (backtests, webhooks, tests).
         case afterEachCommit
@@ -37,22 +40,26 @@ public final class Coordinator: Sendable {
     }
     public let projection: Projection
 
+    /// - Throws: `PlatformError.invalidInput` when `slippageBps` is outside 0…1000.
     public convenience init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock = InProcessLock(),
-                            settings: (any SettingsCache)? = nil, broker: PaperBroker = PaperBroker(), worker: String = "local",
-                            projection: Projection = .afterEachCommit) {
-        self.init(db: db, host: host, lock: lock, settings: settings, broker: broker, worker: worker, projection: projection,
-                  afterSubscriber: nil)
+                            settings: (any SettingsCache)? = nil, slippageBps: Double = 0, worker: String = "local",
+                            projection: Projection = .afterEachCommit) throws(PlatformError) {
+        try self.init(db: db, host: host, lock: lock, settings: settings, slippageBps: slippageBps, worker: worker, projection: projection,
+                      afterSubscriber: nil)
     }
 
     init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock, settings: (any SettingsCache)? = nil,
-         broker: PaperBroker, worker: String, projection: Projection = .afterEachCommit,
-         afterSubscriber: (@Sendable (Int) throws -> Void)?) {
+         slippageBps: Double, worker: String, projection: Projection = .afterEachCommit,
+         afterSubscriber: (@Sendable (Int) throws -> Void)?) throws(PlatformError) {
+        guard slippageBps >= 0, slippageBps <= 1_000 else {
+            throw PlatformError(.invalidInput, "slippageBps must be from 0 to 1000, got \(slippageBps)", field: "slippageBps")
+        }
         self.db = db
         self.projection = projection
         self.settings = settings ?? LocalSettings(db: db)
         self.host = host
         self.lock = lock
-        self.broker = broker
+        self.slippageBps = slippageBps
         self.worker = worker
         self.afterSubscriber = afterSubscriber
     }
@@ -60,12 +67,12 @@ public final class Coordinator: Sendable {
     /// Executes `loaded` on the candle that closes `frame`'s window.
     ///
     /// - Returns: the report; `.busy` when another worker holds the key, `.alreadyExecuted` when it
-    ///   ran before. A strategy failure is committed with its error code as the status.
+    ///   ran before. A strategy failure is committed with its error code as the status (the
+    ///   candle's fills are still recorded; the strategy sees them on its next call).
     /// - Throws: `PlatformError` for storage and lock failures; nothing is half-written.
     public func execute(_ loaded: LoadedVersion, frame: CandleFrame) async throws(PlatformError) -> ExecutionReport {
         let w = frame.window
-        let last = w.count - 1
-        let key = ExecutionKey(versionID: loaded.version.id, symbol: w.symbol, timeframe: w.timeframe, candleTime: w.times[last])
+        let key = ExecutionKey(versionID: loaded.version.id, symbol: w.symbol, timeframe: w.timeframe, candleTime: w.times[w.count - 1])
         var report = ExecutionReport(key: key, outcome: .busy)
         let clock = ContinuousClock()
         var mark = clock.now
@@ -82,13 +89,16 @@ public final class Coordinator: Sendable {
         do throws(PlatformError) {
             let (done, state) = try db.preflight(key: key, strategyID: loaded.version.strategyID)
             let rules = try await settings.rules(key.symbol)
-            report.dataMicros = lap()
             if done {
                 report.outcome = .alreadyExecuted
                 await lock.release(lease)
                 return report
             }
-            let context = StrategyCallContext(paramsJSON: loaded.version.spec.params, stateJSON: state)
+            let bar = Self.bar(w)
+            var reference = try referenceStep(loaded.version, symbol: key.symbol, rules: rules, bar: bar)
+            report.dataMicros = lap()
+            let context = StrategyCallContext(paramsJSON: loaded.version.spec.params, stateJSON: state, accountJSON: reference.accountJSON,
+                                              rulesJSON: ReferenceStep.rulesJSON(reference.exchange.rules))
             var run: Result<StrategyOutcome, StrategyError>
             do {
                 run = .success(try await host.run(loaded.strategy, on: frame, context: context))
@@ -102,17 +112,22 @@ public final class Coordinator: Sendable {
             let outcome = try? run.get()
             let failure: StrategyError? = { if case .failure(let e) = run { return e }; return nil }()
             let signals = outcome?.signals ?? []
+            let accepted = outcome.map { reference.apply($0.intents, signals: $0.signals, bar: bar) } ?? []
             let record = ExecutionRecord(
                 key: key, strategyID: loaded.version.strategyID, status: failure?.code.description ?? "ok", error: failure,
                 stdout: outcome?.stdout ?? failure?.stdout ?? "", stderr: outcome?.stderr ?? failure?.stderr ?? "",
-                signals: signals, newStateJSON: outcome.map(\.stateJSON).flatMap { $0 == state ? nil : $0 }, worker: worker,
+                signals: signals, newStateJSON: outcome.map(\.stateJSON).flatMap { $0 == state ? nil : $0 },
+                reference: (reference.state, reference.equity(at: bar)), worker: worker,
                 micros: (report.lockMicros, report.dataMicros, report.strategyMicros))
-            let result = try commit(record, rules: rules, bar: Self.bar(w))
+            let fanout = try OrderFanout(rules: rules, slippageBps: slippageBps, bar: bar, signals: signals, intents: accepted,
+                                         referenceCapital: loaded.version.spec.reference.capital)
+            let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber)
             report.fanoutMicros = result.fanoutMicros
             report.commitMicros = result.commitMicros
             report.executionID = result.executionID
             report.outcome = .committed(status: record.status)
             report.signals = signals
+            report.intents = accepted
             report.pythonNanos = outcome?.strategyNanos ?? 0
             Self.count(result.changes, into: &report)
         } catch {
@@ -128,11 +143,28 @@ public final class Coordinator: Sendable {
         return report
     }
 
-    /// Sizes and commits given signals for the candle closing `window`, without running the
-    /// strategy: replays of recorded signals and the fan-out benchmark.
+    /// The reference account's step for this candle: its state as the last execution left it (a
+    /// fresh one before the first), with the candle matched.
+    private func referenceStep(_ version: StoredVersion, symbol: String, rules: SymbolRules, bar: Bar) throws(PlatformError) -> ReferenceStep {
+        let spec = version.spec.reference
+        let state: ReferenceState
+        if let stored = try db.referenceState(strategyID: version.strategyID, symbol: symbol) {
+            state = stored
+        } else {
+            state = try ReferenceState.fresh(spec)
+        }
+        let exchange = try PaperExchange(rules: try rules.market(state.book.account.market), slippageBps: slippageBps)
+        return ReferenceStep(state: state, exchange: exchange, terms: try spec.terms(), bar: bar)
+    }
+
+    /// Places given signals for the candle closing `window`, without running the strategy:
+    /// webhook alerts, replays of recorded signals and the fan-out benchmark. The reference
+    /// account and every subscriber get them as from a strategy.
+    ///
+    /// - Throws: `PlatformError.invalidInput` naming the field for a candle or signal out of
+    ///   bounds; storage errors. A key committed before is `.alreadyExecuted`, not an error.
     public func commit(signals: [Signal], version: StoredVersion, window: CandleWindow) async throws(PlatformError) -> ExecutionReport {
-        let last = window.count - 1
-        let key = ExecutionKey(versionID: version.id, symbol: window.symbol, timeframe: window.timeframe, candleTime: window.times[last])
+        let key = ExecutionKey(versionID: version.id, symbol: window.symbol, timeframe: window.timeframe, candleTime: window.times[window.count - 1])
         var report = ExecutionReport(key: key, outcome: .alreadyExecuted)
         do {
             try window.validate()
@@ -142,14 +174,22 @@ public final class Coordinator: Sendable {
         if let bad = Self.invalid(signals, symbol: key.symbol, strategyID: nil) {
             throw PlatformError(.invalidInput, bad.message, field: bad.field)
         }
-        let record = ExecutionRecord(key: key, strategyID: version.strategyID, status: "ok", error: nil, stdout: "", stderr: "",
-                                     signals: signals, newStateJSON: nil, worker: worker, micros: (0, 0, 0))
+        let rules = try await settings.rules(key.symbol)
+        let bar = Self.bar(window)
         do throws(PlatformError) {
-            let result = try commit(record, rules: try await settings.rules(key.symbol), bar: Self.bar(window))
+            var reference = try referenceStep(version, symbol: key.symbol, rules: rules, bar: bar)
+            _ = reference.apply([], signals: signals, bar: bar)
+            let record = ExecutionRecord(key: key, strategyID: version.strategyID, status: "ok", error: nil, stdout: "", stderr: "",
+                                         signals: signals, newStateJSON: nil, reference: (reference.state, reference.equity(at: bar)),
+                                         worker: worker, micros: (0, 0, 0))
+            let fanout = try OrderFanout(rules: rules, slippageBps: slippageBps, bar: bar, signals: signals, intents: [],
+                                         referenceCapital: version.spec.reference.capital)
+            let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber)
             report.executionID = result.executionID
             report.fanoutMicros = result.fanoutMicros
             report.commitMicros = result.commitMicros
             report.outcome = .committed(status: "ok")
+            report.signals = signals
             Self.count(result.changes, into: &report)
         } catch where error.code == .duplicateExecution {
             return report
@@ -168,11 +208,6 @@ public final class Coordinator: Sendable {
             report.projectionError = error
         }
         report.projectMicros = Int((ContinuousClock.now - start) / .microseconds(1))
-    }
-
-    private func commit(_ record: ExecutionRecord, rules: SymbolRules, bar: Bar) throws(PlatformError) -> CommitResult {
-        try db.commit(record, rules: rules, fanOut: { inputs in self.fanOut(inputs, signals: record.signals, bar: bar) },
-                      afterSubscriber: afterSubscriber)
     }
 
     /// The first signal that breaks the contract (prices out of bounds, a stop on the wrong side,
@@ -197,59 +232,11 @@ public final class Coordinator: Sendable {
         return Bar(time: w.times[last], open: w.open[last], high: w.high[last], low: w.low[last], close: w.close[last])
     }
 
+    /// Fills and refused orders over every subscriber of the execution.
     static func count(_ changes: [FanoutChange], into report: inout ExecutionReport) {
         for c in changes {
-            for o in c.orders { if o.skipped == nil { report.ordersFilled += 1 } else { report.ordersSkipped += 1 } }
+            report.ordersFilled += c.fills.count
+            for t in c.transitions where t.to == .rejected { report.ordersSkipped += 1 }
         }
-    }
-
-    /// The skipped order that stands for a subscriber's orders whose numbers did not come out finite.
-    static func notFinite(_ first: PaperOrder?, bar: Bar) -> PaperOrder {
-        PaperOrder(side: first?.side ?? .buy, qty: 0, price: bar.close, fee: 0, purpose: first?.purpose ?? "open",
-                   skipped: "the size, fee or P&L is not a finite number (the subscription's terms or its stored position are out of range)")
-    }
-
-    /// Stops and take-profits first, then the signals, for every active subscriber.
-    func fanOut(_ inputs: FanoutInputs, signals: [Signal], bar: Bar) -> FanoutResult {
-        var result = FanoutResult(changes: [], subscribers: inputs.subscribers)
-        result.changes.reserveCapacity(inputs.subscribers.count)
-        for (i, sub) in inputs.subscribers.enumerated() {
-            var change = FanoutChange(subscriptionID: sub.id, userID: sub.userID, orders: [], closed: nil, closedWithin: [], opened: nil)
-            var position = sub.position
-            var stored = position != nil  // `position` is (or will be, once projected) the row in the database
-            func record(_ trade: Trade) {
-                if stored {
-                    change.closed = trade
-                    stored = false
-                } else {
-                    change.closedWithin.append(trade)  // opened and closed on this candle
-                }
-            }
-            if let p = position, let exit = broker.exits(p, on: bar) {
-                change.orders.append(PaperOrder(side: p.side == .long ? .sell : .buy, qty: p.qty, price: exit.exitPrice,
-                                                fee: broker.fee(exit.exitPrice * p.qty), purpose: exit.reason))
-                record(exit)
-                position = nil
-            }
-            for signal in signals {
-                let step = broker.execute(signal, position: position, bar: bar, allowShort: sub.terms.allowShort) { price in
-                    Sizing.quantity(entry: price, stopLoss: signal.stopLoss, terms: sub.terms, rules: inputs.rules)
-                }
-                change.orders += step.orders
-                if let closed = step.closed { record(closed) }
-                position = step.position
-            }
-            change.opened = stored ? nil : position
-            if !change.isFinite {
-                // Terms or a position stored before the bounds existed can still make a product
-                // overflow: that one subscriber's orders are skipped, the position stays as it was.
-                change = FanoutChange(subscriptionID: sub.id, userID: sub.userID, orders: [Self.notFinite(change.orders.first, bar: bar)],
-                                      closed: nil, closedWithin: [], opened: nil)
-                position = sub.position
-            }
-            result.subscribers[i].position = position
-            if !change.orders.isEmpty { result.changes.append(change) }
-        }
-        return result
     }
 }

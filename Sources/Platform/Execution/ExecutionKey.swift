@@ -31,6 +31,9 @@ public struct ExecutionReport: Sendable {
     public var key: ExecutionKey
     public var outcome: Outcome
     public var signals: [Signal] = []
+    /// The order intents the reference account accepted (every subscriber mirrored them).
+    public var intents: [OrderIntent] = []
+    /// Fills and refused orders over every subscriber.
     public var ordersFilled = 0
     public var ordersSkipped = 0
     public var executionID: Int64?

@@ -19,7 +19,7 @@ final class FanoutBooks: Sendable {
 
     private struct Book {
         let generation: Int64
-        let subscribers: [FanoutInputs.Subscriber]
+        let subscribers: [FanoutSubscriber]
         var used: UInt64
     }
 
@@ -43,7 +43,7 @@ final class FanoutBooks: Sendable {
     var held: Int { state.withLock { $0.held } }
 
     /// The book left at `generation`, if this process has it.
-    func subscribers(_ key: Key, at generation: Int64) -> [FanoutInputs.Subscriber]? {
+    func subscribers(_ key: Key, at generation: Int64) -> [FanoutSubscriber]? {
         state.withLock { s in
             guard let book = s.books[key], book.generation == generation else {
                 s.misses += 1
@@ -57,7 +57,7 @@ final class FanoutBooks: Sendable {
     }
 
     /// Keeps the book a commit left, unless a later one is kept already.
-    func keep(_ key: Key, at generation: Int64, _ subscribers: [FanoutInputs.Subscriber]) {
+    func keep(_ key: Key, at generation: Int64, _ subscribers: [FanoutSubscriber]) {
         state.withLock { s in
             let old = s.books[key]
             guard (old?.generation ?? .min) < generation else { return }

@@ -78,6 +78,10 @@ public struct Account: Sendable, Equatable {
                        position: .flat, realisedPnl: 0, fees: 0, startEquity: quote + base * (base > 0 ? basePrice : 0))
     }
 
+    /// A spot account holding nothing.
+    public static let emptySpot = Account(market: .spot, leverage: 1, quoteFree: 0, baseFree: 0, baseCost: 0, position: .flat,
+                                          realisedPnl: 0, fees: 0, startEquity: 0)
+
     /// A futures account with `wallet` quote and the given leverage.
     ///
     /// - Throws: `PlatformError.invalidInput` naming `wallet` (negative, not finite, above 1e15)

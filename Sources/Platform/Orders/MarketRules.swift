@@ -11,14 +11,13 @@ public enum MarketKind: String, Sendable, Codable, CaseIterable {
 /// Trading rules of one symbol on one market, as the order engine applies them: tick and lot
 /// grids, minimums, maker and taker fees, and the maintenance margin of futures.
 ///
-/// This is the order engine's own type; it covers what `SymbolRules` (lot step and minimum
-/// notional, used by `Sizing`) holds and more. The two are to be unified into one symbol-rules
-/// type when the engine is wired into the settings cache; `sizingRules` bridges them until then.
+/// The engine's view of one market of a symbol, made from the stored `SymbolRules` by
+/// `SymbolRules.market(_:)`; `sizingRules` gives `Sizing` what it reads.
 public struct MarketRules: Sendable, Equatable {
-    /// Prices an order may carry: from 1e-8 to 1e9 (anything else is `invalid-price`).
-    public static let priceBounds: ClosedRange<Double> = 1e-8...1e9
+    /// Prices an order may carry: `MarketBounds.price` (anything else is `invalid-price`).
+    public static let priceBounds: ClosedRange<Double> = MarketBounds.price
     /// The largest quantity of one order, in base units (more is `invalid-quantity`).
-    public static let maxQuantity = 1e15
+    public static let maxQuantity = MarketBounds.maxQuantity
 
     public let market: MarketKind
     /// Prices are rounded to the nearest multiple (0: no tick).

@@ -8,15 +8,47 @@ public struct StrategyVersionSpec: Sendable, Equatable {
     public var timeframe: Timeframe
     public var lookback: Int
     public var isolation: IsolationLevel
+    /// The strategy's reference account (ORDERS.md): what `ctx.account` shows, and what every
+    /// subscriber's orders are scaled from.
+    public var reference: ReferenceSpec
 
     public init(source: String, params: String = "{}", symbols: [String], timeframe: Timeframe, lookback: Int = 200,
-                isolation: IsolationLevel = .shared) {
+                isolation: IsolationLevel = .shared, reference: ReferenceSpec = ReferenceSpec()) {
         self.source = source
         self.params = params
         self.symbols = symbols
         self.timeframe = timeframe
         self.lookback = lookback
         self.isolation = isolation
+        self.reference = reference
+    }
+}
+
+/// A strategy's reference account: the capital its orders are sized for (a bot's investment),
+/// its market and leverage, and the risk per trade its signals are sized with.
+public struct ReferenceSpec: Sendable, Equatable {
+    public var capital: Double
+    public var market: MarketKind
+    public var leverage: Double
+    public var riskPerTrade: Double
+
+    public init(capital: Double = 10_000, market: MarketKind = .futures, leverage: Double = 1, riskPerTrade: Double = 0.01) {
+        self.capital = capital
+        self.market = market
+        self.leverage = leverage
+        self.riskPerTrade = riskPerTrade
+    }
+
+    /// The terms the reference account sizes signals with.
+    ///
+    /// - Throws: `PlatformError.invalidInput` naming `reference.capital`, `reference.leverage` or
+    ///   `reference.riskPerTrade` when out of range (`SubscriptionTerms`'s bounds).
+    public func terms() throws(PlatformError) -> SubscriptionTerms {
+        do {
+            return try SubscriptionTerms(capital: capital, riskPerTrade: riskPerTrade, leverage: leverage, allowShort: true, market: market)
+        } catch {
+            throw PlatformError(.invalidInput, error.message, field: "reference." + (error.field ?? "capital"))
+        }
     }
 }
 
@@ -106,10 +138,10 @@ extension PlatformDatabase {
             }
             try db.execute(sql: """
                 INSERT INTO subscriptions (user_id, strategy_id, capital, risk_per_trade, leverage, allow_short,
-                                           broker_credential_id, status, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)
+                                           broker_credential_id, status, created_at, market)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
                 """, arguments: [userID, strategyID, terms.capital, terms.riskPerTrade, terms.leverage, terms.allowShort,
-                                 brokerCredentialID, Self.now()])
+                                 brokerCredentialID, Self.now(), terms.market.rawValue])
             return db.lastInsertedRowID
         }
     }
@@ -160,17 +192,25 @@ extension PlatformDatabase {
         try Self.requireStorable(symbol, field: "symbol")
         try write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO symbol_rules (symbol, lot_step, min_notional, min_price, max_price, max_qty) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [symbol, rules.lotStep, rules.minNotional, rules.minPrice, rules.maxPrice, rules.maxQuantity])
+                INSERT OR REPLACE INTO symbol_rules (symbol, lot_step, min_notional, min_price, max_price, max_qty, tick_size, min_qty,
+                                                     spot_maker_fee, spot_taker_fee, futures_maker_fee, futures_taker_fee, mmr, cum)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [symbol, rules.lotStep, rules.minNotional, rules.minPrice, rules.maxPrice, rules.maxQuantity, rules.tickSize,
+                                 rules.minQuantity, rules.spotMakerFee, rules.spotTakerFee, rules.futuresMakerFee, rules.futuresTakerFee,
+                                 rules.mmr, rules.cum])
         }
     }
 
     /// A symbol's rules (none set: no lot step, no minimum, the global price and quantity bounds).
     public func rules(symbol: String) throws(PlatformError) -> SymbolRules {
         try read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT lot_step, min_notional, min_price, max_price, max_qty FROM symbol_rules WHERE symbol = ?"),
-                             arguments: [symbol]).map {
-                SymbolRules(lotStep: $0[0], minNotional: $0[1], minPrice: $0[2], maxPrice: $0[3], maxQuantity: $0[4])
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT lot_step, min_notional, min_price, max_price, max_qty, tick_size, min_qty, spot_maker_fee, spot_taker_fee,
+                       futures_maker_fee, futures_taker_fee, mmr, cum FROM symbol_rules WHERE symbol = ?
+                """), arguments: [symbol]).map {
+                SymbolRules(lotStep: $0[0], minNotional: $0[1], minPrice: $0[2], maxPrice: $0[3], maxQuantity: $0[4], tickSize: $0[5],
+                            minQuantity: $0[6], spotMakerFee: $0[7], spotTakerFee: $0[8], futuresMakerFee: $0[9], futuresTakerFee: $0[10],
+                            mmr: $0[11], cum: $0[12])
             } ?? SymbolRules()
         }
     }
@@ -188,14 +228,17 @@ extension PlatformDatabase {
         try requireStorable(spec.params, field: "params")
         guard (2...10_000).contains(spec.lookback) else { throw PlatformError(.invalidInput, "lookback must be in 2…10000", field: "lookback") }
         guard !spec.source.isEmpty else { throw PlatformError(.invalidInput, "source is empty", field: "source") }
+        _ = try spec.reference.terms()
     }
 
     static func insertVersion(_ db: Database, strategyID: Int64, version: Int, spec: StrategyVersionSpec) throws -> StoredVersion {
         try db.execute(sql: """
-            INSERT INTO strategy_versions (strategy_id, version, source, params, symbols, timeframe, lookback, isolation, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO strategy_versions (strategy_id, version, source, params, symbols, timeframe, lookback, isolation, created_at,
+                                           reference_capital, reference_market, reference_leverage, reference_risk)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [strategyID, version, spec.source, spec.params, spec.symbols.joined(separator: ","),
-                             spec.timeframe.rawValue, spec.lookback, spec.isolation.rawValue, now()])
+                             spec.timeframe.rawValue, spec.lookback, spec.isolation.rawValue, now(), spec.reference.capital,
+                             spec.reference.market.rawValue, spec.reference.leverage, spec.reference.riskPerTrade])
         return StoredVersion(id: db.lastInsertedRowID, strategyID: strategyID, version: version, spec: spec)
     }
 
@@ -206,13 +249,22 @@ extension PlatformDatabase {
         let symbols = (row["symbols"] as String).split(separator: ",").map(String.init)
         return StoredVersion(id: row["id"], strategyID: row["strategy_id"], version: row["version"],
                              spec: StrategyVersionSpec(source: row["source"], params: row["params"], symbols: symbols,
-                                                       timeframe: tf, lookback: row["lookback"], isolation: iso),
+                                                       timeframe: tf, lookback: row["lookback"], isolation: iso,
+                                                       reference: reference(row)),
                              ownerID: row.hasColumn("owner_id") ? row["owner_id"] : nil)
+    }
+
+    /// The reference account of a version row (the defaults where the query did not read it).
+    static func reference(_ row: Row) -> ReferenceSpec {
+        guard row.hasColumn("reference_capital") else { return ReferenceSpec() }
+        return ReferenceSpec(capital: row["reference_capital"], market: MarketKind(rawValue: row["reference_market"]) ?? .futures,
+                             leverage: row["reference_leverage"], riskPerTrade: row["reference_risk"])
     }
 
     static func subscription(_ row: Row) throws -> StoredSubscription {
         let terms = SubscriptionTerms(stored: row["capital"], riskPerTrade: row["risk_per_trade"],
-                                      leverage: row["leverage"], allowShort: row["allow_short"])
+                                      leverage: row["leverage"], allowShort: row["allow_short"],
+                                      market: row.hasColumn("market") ? MarketKind(rawValue: row["market"]) ?? .futures : .futures)
         return StoredSubscription(id: row["id"], userID: row["user_id"], strategyID: row["strategy_id"], terms: terms,
                                   status: SubscriptionStatus(rawValue: row["status"]) ?? .paused,
                                   brokerCredentialID: row["broker_credential_id"], createdAt: row["created_at"])

@@ -30,20 +30,37 @@ public struct SignalEntry: Sendable, Codable, Equatable {
     public var takeProfit: Double?
 }
 
-/// A paper order; filled orders are the fills.
+/// An order of a subscription, as its latest transition left it (`order_transitions` has them all).
 public struct OrderEntry: Sendable, Codable, Equatable {
     public var id: Int64
     public var subscriptionId: Int64
+    /// The execution that placed it.
     public var executionId: Int64
+    /// The candle at whose close it was placed.
     public var candleTime: Int64
     public var symbol: String
     public var side: String
+    /// Its quantity, rounded to the lot step (base units).
     public var qty: Double
+    /// The average fill price (0 before a fill).
     public var price: Double
+    /// Fees paid on its fills, in quote.
     public var fee: Double
+    /// order (an order intent), open or close (a signal's), stop-loss or take-profit.
     public var purpose: String
+    /// new, partially-filled, filled, cancelled, rejected or expired (skipped: the signal-only broker's).
     public var status: String
+    /// Why it is in that state (insufficient-balance, below-min-notional, oco, liquidation, …).
     public var reason: String?
+    /// The account's order number, its client tag and type (nil for signal-era orders).
+    public var orderNo: Int64?
+    public var tag: String?
+    public var type: String
+    public var limitPrice: Double?
+    public var stopPrice: Double?
+    public var reduceOnly: Bool
+    public var filled: Double
+    public var updatedAt: Int64?
 }
 
 /// A position, open or closed.
@@ -110,16 +127,6 @@ extension PlatformDatabase {
         }
     }
 
-    /// Orders of one of the user's subscriptions, newest first.
-    public func orders(userID: Int64, subscriptionID: Int64, limit: Int, offset: Int) throws(PlatformError) -> Page<OrderEntry> {
-        _ = try subscription(userID: userID, id: subscriptionID)
-        return try read { db in
-            try Self.page(db, count: "SELECT COUNT(*) FROM orders WHERE subscription_id = ? AND user_id = ?",
-                          rows: "SELECT \(Self.orderColumns) FROM orders WHERE subscription_id = ? AND user_id = ? ORDER BY id DESC",
-                          [subscriptionID, userID], limit: limit, offset: offset, Self.orderEntry)
-        }
-    }
-
     /// Positions (open and closed) of one of the user's subscriptions, newest first.
     public func positions(userID: Int64, subscriptionID: Int64, limit: Int, offset: Int) throws(PlatformError) -> Page<PositionEntry> {
         _ = try subscription(userID: userID, id: subscriptionID)
@@ -162,7 +169,7 @@ extension PlatformDatabase {
                 WHERE g.id > ? ORDER BY g.id LIMIT ?
                 """), arguments: [afterSignal, limit]).map(Self.signalEntry)
             let orders = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.orderColumns), user_id FROM orders WHERE id > ? ORDER BY id LIMIT ?"),
-                                          arguments: [afterOrder, limit]).map { (userID: $0[12] as Int64, order: Self.orderEntry($0)) }
+                                          arguments: [afterOrder, limit]).map { (userID: $0[20] as Int64, order: Self.orderEntry($0)) }
             return (signals, orders)
         }
     }
@@ -188,11 +195,15 @@ extension PlatformDatabase {
         }
     }
 
-    static let orderColumns = "id, subscription_id, execution_id, candle_time, symbol, side, qty, price, fee, purpose, status, reason"
+    static let orderColumns = """
+        id, subscription_id, execution_id, candle_time, symbol, side, qty, price, fee, purpose, status, reason, order_no, tag, type,
+        limit_price, stop_price, reduce_only, filled, updated_at
+        """
 
     static func orderEntry(_ r: Row) -> OrderEntry {
         OrderEntry(id: r[0], subscriptionId: r[1], executionId: r[2], candleTime: r[3], symbol: r[4], side: r[5], qty: r[6],
-                   price: r[7], fee: r[8], purpose: r[9], status: r[10], reason: r[11])
+                   price: r[7], fee: r[8], purpose: r[9], status: r[10], reason: r[11], orderNo: r[12], tag: r[13], type: r[14],
+                   limitPrice: r[15], stopPrice: r[16], reduceOnly: (r[17] as Int64) != 0, filled: r[18], updatedAt: r[19])
     }
 
     static func signalEntry(_ r: Row) -> SignalEntry {

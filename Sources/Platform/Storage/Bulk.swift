@@ -8,8 +8,8 @@ extension PlatformDatabase {
         try write { db in
             let user = try db.cachedStatement(sql: "INSERT INTO users (name, created_at) VALUES (?, ?)")
             let sub = try db.cachedStatement(sql: """
-                INSERT INTO subscriptions (user_id, strategy_id, capital, risk_per_trade, leverage, allow_short, status, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'active', ?)
+                INSERT INTO subscriptions (user_id, strategy_id, capital, risk_per_trade, leverage, allow_short, status, created_at, market)
+                VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)
                 """)
             var out: [(Int64, Int64)] = []
             out.reserveCapacity(count)
@@ -18,7 +18,7 @@ extension PlatformDatabase {
                 try user.execute(arguments: ["\(prefix)\(i)", now])
                 let userID = db.lastInsertedRowID
                 let t = terms(i)
-                try sub.execute(arguments: [userID, strategyID, t.capital, t.riskPerTrade, t.leverage, t.allowShort, now])
+                try sub.execute(arguments: [userID, strategyID, t.capital, t.riskPerTrade, t.leverage, t.allowShort, now, t.market.rawValue])
                 out.append((userID, db.lastInsertedRowID))
             }
             return out

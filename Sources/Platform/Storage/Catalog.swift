@@ -182,20 +182,22 @@ extension PlatformDatabase {
         try requireStorable(description, field: "description")
     }
 
-    /// - Parameter withSource: false leaves the version's source empty (listings never show it,
-    ///   and it is the largest column).
-    private static func summaries(_ db: Database, where clause: String, _ args: StatementArguments, limit: Int, offset: Int,
-                                  withSource: Bool = true) throws -> [StrategySummary] {
+    /// - Parameters:
+    ///   - withSource: false leaves the version's source empty (listings never show it, and it is
+    ///     the largest column).
+    ///   - orderBy: the ORDER BY terms (result columns: `active_subscribers`, `sid`, …).
+    static func summaries(_ db: Database, where clause: String, _ args: StatementArguments, limit: Int, offset: Int,
+                          withSource: Bool = true, orderBy: String = "s.id DESC") throws -> [StrategySummary] {
         try Row.fetchAll(db, sql: """
             SELECT s.id AS sid, s.owner_id, s.name, s.description, s.kind, s.deleted, s.created_at AS screated,
                    COALESCE(s.updated_at, s.created_at) AS supdated, s.max_lag_ms, s.paused_reason, s.paused_at,
                    (SELECT COUNT(*) FROM subscriptions WHERE strategy_id = s.id AND status = 'active') AS active_subscribers,
                    v.id, v.strategy_id, v.version, \(withSource ? "v.source" : "'' AS source"), v.params, v.symbols, v.timeframe,
-                   v.lookback, v.isolation
+                   v.lookback, v.isolation, v.reference_capital, v.reference_market, v.reference_leverage, v.reference_risk
             FROM strategies s
             JOIN strategy_versions v ON v.strategy_id = s.id
                  AND v.version = (SELECT MAX(version) FROM strategy_versions WHERE strategy_id = s.id)
-            WHERE \(clause) ORDER BY s.id DESC LIMIT ? OFFSET ?
+            WHERE \(clause) ORDER BY \(orderBy) LIMIT ? OFFSET ?
             """, arguments: args + [limit, offset]).map { row in
             StrategySummary(id: row["sid"], ownerID: row["owner_id"], name: row["name"], description: row["description"],
                             kind: StrategyKind(rawValue: row["kind"]) ?? .code, version: try Self.version(row),

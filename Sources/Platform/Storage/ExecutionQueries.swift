@@ -96,11 +96,12 @@ extension PlatformDatabase {
         }
     }
 
-    /// Orders that share (subscription, execution, purpose): must be none.
+    /// Orders placed twice: that share (subscription, execution, tag) — or purpose, for orders of
+    /// the signal-only broker, which had no tags. Must be none.
     public func duplicateOrders() throws(PlatformError) -> Int {
         try read { db in
             try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM (SELECT 1 FROM orders GROUP BY subscription_id, execution_id, purpose HAVING COUNT(*) > 1)
+                SELECT COUNT(*) FROM (SELECT 1 FROM orders GROUP BY subscription_id, execution_id, COALESCE(tag, purpose) HAVING COUNT(*) > 1)
                 """) ?? 0
         }
     }

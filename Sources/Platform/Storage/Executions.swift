@@ -1,44 +1,7 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 import StrategyRuntime
-
-/// Who an execution fans out to: the active subscribers, their open positions and the symbol's rules.
-struct FanoutInputs: Sendable {
-    struct Subscriber: Sendable {
-        let id: Int64
-        let userID: Int64
-        let terms: SubscriptionTerms
-        /// The open position on the symbol (in the `positions` table, or in a journal entry not
-        /// yet expanded into it).
-        var position: Position?
-    }
-    var subscribers: [Subscriber]
-    var rules: SymbolRules
-}
-
-/// What the fan-out decided: the subscribers that got orders, and every subscriber as it is left.
-struct FanoutResult: Sendable {
-    var changes: [FanoutChange]
-    var subscribers: [FanoutInputs.Subscriber]
-}
-
-/// One subscriber's orders and position changes.
-struct FanoutChange: Sendable, Equatable {
-    let subscriptionID: Int64
-    let userID: Int64
-    var orders: [PaperOrder]
-    /// The stored position, closed.
-    var closed: Trade?
-    /// Positions opened and closed on this same candle (several signals in one call).
-    var closedWithin: [Trade]
-    /// The position left open, if it was opened on this candle.
-    var opened: Position?
-
-    /// Every number is finite: a few comparisons per order and trade, no allocation.
-    var isFinite: Bool {
-        orders.allSatisfy(\.isFinite) && (closed?.isFinite ?? true) && closedWithin.allSatisfy(\.isFinite) && (opened?.isFinite ?? true)
-    }
-}
 
 /// What an execution writes besides its fan-out.
 struct ExecutionRecord: Sendable {
@@ -50,6 +13,8 @@ struct ExecutionRecord: Sendable {
     let stderr: String
     let signals: [Signal]
     let newStateJSON: String?
+    /// The reference account as the execution left it, and its equity at the close.
+    var reference: (state: ReferenceState, equity: Double)?
     let worker: String
     let micros: (lock: Int, data: Int, strategy: Int)
 }
@@ -75,31 +40,79 @@ extension PlatformDatabase {
         }
     }
 
-    /// The active subscribers of a strategy with their open positions on the symbol, in one query.
-    private static func subscribers(_ db: Database, _ book: FanoutBooks.Key) throws -> [FanoutInputs.Subscriber] {
+    /// The active subscribers of a strategy with their accounts on the symbol: terms and account
+    /// row, then the open orders, then the open positions (round trips), merged by subscription.
+    static func subscribers(_ db: Database, _ book: FanoutBooks.Key) throws -> [FanoutSubscriber] {
         var q = RawStatement(try db.cachedStatement(sql: """
-            SELECT s.id, s.user_id, s.capital, s.risk_per_trade, s.leverage, s.allow_short,
-                   p.id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee, p.stop_loss, p.take_profit
+            SELECT s.id, s.user_id, s.capital, s.risk_per_trade, s.leverage, s.allow_short, s.market,
+                   a.market, a.leverage, a.quote_free, a.base_free, a.base_cost, a.position_qty, a.entry_price, a.margin,
+                   a.liquidation_price, a.realised_pnl, a.fees, a.start_equity, a.next_order_no
             FROM subscriptions s
-            LEFT JOIN positions p ON p.subscription_id = s.id AND p.symbol = ? AND p.status = 'open'
+            LEFT JOIN accounts a ON a.subscription_id = s.id AND a.symbol = ?
             WHERE s.strategy_id = ? AND s.status = 'active' ORDER BY s.id
             """))
         q.bind(book.symbol)
         q.bind(book.strategyID)
-        var subscribers: [FanoutInputs.Subscriber] = []
+        var subscribers: [FanoutSubscriber] = []
+        var index: [Int64: Int] = [:]
         while try q.next(db) {
-            let terms = SubscriptionTerms(stored: q.double(2), riskPerTrade: q.double(3), leverage: q.double(4),
-                                          allowShort: q.int(5) != 0)
-            var position: Position?
-            if !q.isNull(6) {
-                position = Position(side: q.text(7) == "short" ? .short : .long, qty: q.double(8), entryPrice: q.double(9),
-                                    entryTime: q.int(10), entryFee: q.double(11), stopLoss: q.optionalDouble(12),
-                                    takeProfit: q.optionalDouble(13))
+            let terms = SubscriptionTerms(stored: q.double(2), riskPerTrade: q.double(3), leverage: q.double(4), allowShort: q.int(5) != 0,
+                                          market: MarketKind(rawValue: q.text(6)) ?? .futures)
+            var account: AccountBook?
+            if !q.isNull(7) {
+                let position = NetPosition(quantity: q.double(12), entryPrice: q.double(13), margin: q.double(14), liquidationPrice: q.double(15))
+                account = AccountBook(account: Account(market: MarketKind(rawValue: q.text(7)) ?? .futures, leverage: q.double(8),
+                                                       quoteFree: q.double(9), baseFree: q.double(10), baseCost: q.double(11), position: position,
+                                                       realisedPnl: q.double(16), fees: q.double(17), startEquity: q.double(18)),
+                                      nextOrderID: q.int(19))
             }
-            subscribers.append(FanoutInputs.Subscriber(id: q.int(0), userID: q.int(1), terms: terms, position: position))
+            index[q.int(0)] = subscribers.count
+            subscribers.append(FanoutSubscriber(id: q.int(0), userID: q.int(1), terms: terms, book: account))
         }
         sqlite3_reset(q.handle)
+        var o = RawStatement(try db.cachedStatement(sql: """
+            SELECT o.subscription_id, o.order_no, o.tag, o.side, o.type, o.qty, o.limit_price, o.stop_price, o.reduce_only, o.purpose,
+                   o.oco_group, o.status, o.filled, o.price, o.fee, o.reserved, o.candle_time, o.updated_at, o.reason
+            FROM orders o JOIN subscriptions s ON s.id = o.subscription_id
+            WHERE s.strategy_id = ? AND s.status = 'active' AND o.symbol = ? AND o.status IN ('new', 'partially-filled')
+            ORDER BY o.subscription_id, o.order_no
+            """))
+        o.bind(book.strategyID)
+        o.bind(book.symbol)
+        while try o.next(db) {
+            guard let i = index[o.int(0)], let tag = OrderTag(o.text(2)) else { continue }
+            subscribers[i].book.orders.append(Order(
+                id: o.int(1), tag: tag, side: OrderSide(rawValue: o.text(3)) ?? .buy, type: OrderType(rawValue: o.text(4)) ?? .market,
+                quantity: o.double(5), price: o.optionalDouble(6), stopPrice: o.optionalDouble(7), reduceOnly: o.int(8) != 0,
+                purpose: OrderPurpose(rawValue: o.text(9)) ?? .order, ocoGroup: o.int(10), state: OrderState(rawValue: o.text(11)) ?? .new,
+                filled: o.double(12), averagePrice: o.double(13), fees: o.double(14), reserved: o.double(15), placedAt: o.int(16),
+                updatedAt: o.int(17), reason: OrderReason(rawValue: o.text(18)) ?? .placed))
+        }
+        sqlite3_reset(o.handle)
+        var p = RawStatement(try db.cachedStatement(sql: """
+            SELECT p.subscription_id, p.side, p.qty, p.entry_price, p.entry_time, p.entry_fee
+            FROM positions p JOIN subscriptions s ON s.id = p.subscription_id
+            WHERE s.strategy_id = ? AND s.status = 'active' AND p.symbol = ? AND p.status = 'open'
+            """))
+        p.bind(book.strategyID)
+        p.bind(book.symbol)
+        while try p.next(db) {
+            guard let i = index[p.int(0)] else { continue }
+            subscribers[i].ledger = TradeLedger(open: Position(side: p.text(1) == "short" ? .short : .long, qty: p.double(2),
+                                                               entryPrice: p.double(3), entryTime: p.int(4), entryFee: p.double(5)))
+        }
+        sqlite3_reset(p.handle)
         return subscribers
+    }
+
+    /// The reference account of a strategy on a symbol, as its last execution left it (nil before
+    /// its first).
+    func referenceState(strategyID: Int64, symbol: String) throws(PlatformError) -> ReferenceState? {
+        let bytes: [UInt8]? = try read { db in
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT book FROM reference_accounts WHERE strategy_id = ? AND symbol = ?"),
+                              arguments: [strategyID, symbol]).map { Array($0) }
+        }
+        return try bytes.map { bytes throws(PlatformError) in try ReferenceState.decode(bytes, strategyID: strategyID, symbol: symbol) }
     }
 
     /// Moves the pair's book generation on and returns the new one (1 for a new pair).
@@ -144,7 +157,7 @@ extension PlatformDatabase {
                                      r.micros.lock, r.micros.data, r.micros.strategy, Self.now()])
                 let executionID = db.lastInsertedRowID
                 let generation = try Self.nextGeneration(db, book)
-                let subscribers: [FanoutInputs.Subscriber]
+                let subscribers: [FanoutSubscriber]
                 if let kept = books.subscribers(book, at: generation - 1) {
                     subscribers = kept
                 } else {
@@ -171,6 +184,14 @@ extension PlatformDatabase {
                     """)
                 for s in r.signals {
                     try signal.execute(arguments: [executionID, s.action.rawValue, s.entryPrice, s.stopLoss, s.takeProfit, s.symbol])
+                }
+                if let reference = r.reference {
+                    try db.cachedStatement(sql: """
+                        INSERT OR REPLACE INTO reference_accounts (strategy_id, symbol, book, updated_at) VALUES (?, ?, ?, ?)
+                        """).execute(arguments: [r.strategyID, r.key.symbol, Data(reference.state.encoded()), Self.now()])
+                    try db.cachedStatement(sql: """
+                        INSERT OR REPLACE INTO reference_equity (strategy_id, symbol, candle_time, equity) VALUES (?, ?, ?, ?)
+                        """).execute(arguments: [r.strategyID, r.key.symbol, r.key.candleTime, reference.equity.isFinite ? reference.equity : 0])
                 }
                 if let state = r.newStateJSON {
                     try db.cachedStatement(sql: """

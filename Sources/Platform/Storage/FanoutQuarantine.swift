@@ -56,15 +56,3 @@ extension PlatformDatabase {
     }
 }
 
-extension FanoutChange {
-    /// The first numbers of this change that are not finite, named for people, e.g. `order 0 quantity and fee`.
-    var nonFiniteField: String? {
-        for (i, o) in orders.enumerated() where !o.isFinite {
-            return "order \(i) " + [("quantity", o.qty), ("price", o.price), ("fee", o.fee)].filter { !$0.1.isFinite }.map(\.0)
-                .joined(separator: " and ")
-        }
-        for t in [closed].compactMap({ $0 }) + closedWithin where !t.isFinite { return "a closed trade's price, quantity, fee or P&L" }
-        if let p = opened, !p.isFinite { return "the opened position's quantity, price, fee, stop or take-profit" }
-        return nil
-    }
-}

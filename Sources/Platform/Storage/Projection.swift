@@ -127,55 +127,94 @@ extension PlatformDatabase {
         try db.cachedStatement(sql: "DELETE FROM fanout_journal WHERE execution_id = ?").execute(arguments: [executionID])
     }
 
-    /// Writes one entry's orders and position changes in multi-row statements.
+    /// Writes one entry's changes in multi-row statements: each account as the execution left it,
+    /// the orders it placed (inserted) and moved (updated), every transition, the fills, the round
+    /// trips closed, and the open position where it changed.
     private static func write(_ changes: [FanoutChange], db: Database, executionID: Int64, symbol: String, candleTime: Int64) throws {
-        var orders = BatchInsert("""
-            INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, reason, candle_time) VALUES
-            """, columns: 12)
-        var opens = BatchInsert("""
-            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee, stop_loss, take_profit, status) VALUES
-            """, columns: 11)
-        var within = BatchInsert("""
+        var accounts = BatchInsert("""
+            INSERT OR REPLACE INTO accounts (subscription_id, symbol, market, leverage, quote_free, base_free, base_cost, position_qty,
+                                             entry_price, margin, liquidation_price, realised_pnl, fees, start_equity, next_order_no, updated_at) VALUES
+            """, columns: 16)
+        var placed = BatchInsert("""
+            INSERT INTO orders (execution_id, subscription_id, user_id, symbol, side, qty, price, fee, purpose, status, reason, candle_time,
+                                order_no, tag, type, limit_price, stop_price, reduce_only, filled, reserved, oco_group, updated_at) VALUES
+            """, columns: 22)
+        var moved = BatchInsert("""
+            WITH v(subscription_id, symbol, order_no, status, reason, filled, price, fee, reserved, updated_at) AS (VALUES
+            """, columns: 10)
+        var transitions = BatchInsert("""
+            INSERT INTO order_transitions (subscription_id, symbol, order_no, from_state, to_state, reason, time, execution_id) VALUES
+            """, columns: 8)
+        var fills = BatchInsert("""
+            INSERT INTO fills (execution_id, subscription_id, user_id, symbol, order_no, tag, side, price, qty, fee, realised_pnl,
+                               position_after, maker, liquidation, purpose, time) VALUES
+            """, columns: 16)
+        var trades = BatchInsert("""
             INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee,
                                    exit_price, exit_time, pnl, return_pct, exit_reason, status) VALUES
             """, columns: 13, valuesSuffix: ",'closed'")
-        var closes = BatchInsert("""
-            WITH v(subscription_id, symbol, exit_price, exit_time, pnl, return_pct, exit_reason) AS (VALUES
-            """, columns: 7)
+        var unopened = BatchInsert("DELETE FROM positions WHERE status = 'open' AND (subscription_id, symbol) IN (VALUES ", columns: 2)
+        var opened = BatchInsert("""
+            INSERT INTO positions (subscription_id, user_id, symbol, side, qty, entry_price, entry_time, entry_fee, status) VALUES
+            """, columns: 8, valuesSuffix: ",'open'")
+        let now = Self.now()
         for c in changes {
-            for o in c.orders {
-                try orders.add([.int(executionID), .int(c.subscriptionID), .int(c.userID), .text(symbol), .text(o.side.rawValue),
-                                .double(o.qty), .double(o.price), .double(o.fee), .text(o.purpose),
-                                .text(o.skipped == nil ? "filled" : "skipped"), o.skipped.map { .text($0) } ?? .null,
-                                .int(candleTime)], db)
+            let a = c.account, p = a.position
+            try accounts.add([.int(c.subscriptionID), .text(symbol), .text(a.market.rawValue), .double(a.leverage), .double(a.quoteFree),
+                              .double(a.baseFree), .double(a.baseCost), .double(p.quantity), .double(p.entryPrice), .double(p.margin),
+                              .double(p.liquidationPrice), .double(a.realisedPnl), .double(a.fees), .double(a.startEquity),
+                              .int(c.nextOrderID), .int(now)], db)
+            for o in c.orders where o.id >= c.firstNewOrderID {
+                try placed.add([.int(executionID), .int(c.subscriptionID), .int(c.userID), .text(symbol), .text(o.side.rawValue),
+                                .double(o.quantity), .double(o.averagePrice), .double(o.fees), .text(o.purpose.rawValue),
+                                .text(o.state.rawValue), .text(o.reason.rawValue), .int(candleTime), .int(o.id), .text(o.tag.description),
+                                .text(o.type.rawValue), o.price.map { .double($0) } ?? .null, o.stopPrice.map { .double($0) } ?? .null,
+                                .int(o.reduceOnly ? 1 : 0), .double(o.filled), .double(o.reserved), .int(o.ocoGroup), .int(o.updatedAt)], db)
             }
-            if let t = c.closed {
-                try closes.add([.int(c.subscriptionID), .text(symbol), .double(t.exitPrice), .int(t.exitTime), .double(t.pnl),
-                                .double(t.returnPct), .text(t.reason)], db, suffix: Self.closeSuffix)
+            for o in c.orders where o.id < c.firstNewOrderID {
+                try moved.add([.int(c.subscriptionID), .text(symbol), .int(o.id), .text(o.state.rawValue), .text(o.reason.rawValue),
+                               .double(o.filled), .double(o.averagePrice), .double(o.fees), .double(o.reserved), .int(o.updatedAt)],
+                              db, suffix: Self.moveSuffix)
             }
-            for t in c.closedWithin {
-                try within.add([.int(c.subscriptionID), .int(c.userID), .text(symbol), .text(t.side.rawValue), .double(t.qty),
-                                .double(t.entryPrice), .int(t.entryTime), .double(t.entryFee), .double(t.exitPrice),
-                                .int(t.exitTime), .double(t.pnl), .double(t.returnPct), .text(t.reason)], db)
+            for t in c.transitions {
+                try transitions.add([.int(c.subscriptionID), .text(symbol), .int(t.orderID), t.from.map { .text($0.rawValue) } ?? .null,
+                                     .text(t.to.rawValue), .text(t.reason.rawValue), .int(t.time), .int(executionID)], db)
             }
-            if let p = c.opened {
-                // A reversal's close must reach the table before its new open (one open position each).
-                if opens.rows.count + 1 >= opens.batch { try closes.flush(db, suffix: closeSuffix) }
-                try opens.add([.int(c.subscriptionID), .int(c.userID), .text(symbol), .text(p.side.rawValue), .double(p.qty),
-                               .double(p.entryPrice), .int(p.entryTime), .double(p.entryFee), p.stopLoss.map { .double($0) } ?? .null,
-                               p.takeProfit.map { .double($0) } ?? .null, .text("open")], db)
+            for f in c.fills {
+                try fills.add([.int(executionID), .int(c.subscriptionID), .int(c.userID), .text(symbol), .int(f.orderID), .text(f.tag.description),
+                               .text(f.side.rawValue), .double(f.price), .double(f.quantity), .double(f.fee), .double(f.realisedPnl),
+                               .double(f.positionAfter), .int(f.maker ? 1 : 0), .int(f.liquidation ? 1 : 0), .text(f.purpose.rawValue),
+                               .int(f.time)], db)
+            }
+            for t in c.trades {
+                try trades.add([.int(c.subscriptionID), .int(c.userID), .text(symbol), .text(t.side.rawValue), .double(t.qty),
+                                .double(t.entryPrice), .int(t.entryTime), .double(t.entryFee), .double(t.exitPrice), .int(t.exitTime),
+                                .double(t.pnl), .double(t.returnPct), .text(t.reason)], db)
+            }
+            if c.openChanged {
+                try unopened.add([.int(c.subscriptionID), .text(symbol)], db, suffix: ")")
+                if let p = c.open {
+                    // The old open row must be gone before the new one goes in (one open position each).
+                    if opened.rows.count + 1 >= opened.batch { try unopened.flush(db, suffix: ")") }
+                    try opened.add([.int(c.subscriptionID), .int(c.userID), .text(symbol), .text(p.side.rawValue), .double(p.qty),
+                                    .double(p.entryPrice), .int(p.entryTime), .double(p.entryFee)], db)
+                }
             }
         }
-        try orders.flush(db)
-        try closes.flush(db, suffix: closeSuffix)  // closes before opens: one open position per subscriber and symbol
-        try opens.flush(db)
-        try within.flush(db)
+        try accounts.flush(db)
+        try placed.flush(db)
+        try moved.flush(db, suffix: moveSuffix)
+        try transitions.flush(db)
+        try fills.flush(db)
+        try trades.flush(db)
+        try unopened.flush(db, suffix: ")")
+        try opened.flush(db)
     }
 
-    /// Closes the open positions named by the `v` rows of a batch.
-    static let closeSuffix = """
-        ) UPDATE positions SET status = 'closed', exit_price = v.exit_price, exit_time = v.exit_time, pnl = v.pnl,
-          return_pct = v.return_pct, exit_reason = v.exit_reason
-        FROM v WHERE positions.subscription_id = v.subscription_id AND positions.symbol = v.symbol AND positions.status = 'open'
+    /// Updates the orders named by the `v` rows of a batch to the state the execution left them in.
+    static let moveSuffix = """
+        ) UPDATE orders SET status = v.status, reason = v.reason, filled = v.filled, price = v.price, fee = v.fee, reserved = v.reserved,
+          updated_at = v.updated_at
+        FROM v WHERE orders.subscription_id = v.subscription_id AND orders.symbol = v.symbol AND orders.order_no = v.order_no
         """
 }

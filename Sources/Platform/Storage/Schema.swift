@@ -198,6 +198,7 @@ enum Schema {
         }
         registerTenancy(&m)
         registerIntegrity(&m)
+        registerOrders(&m)
         return m
     }
 }

@@ -6,6 +6,9 @@ public struct SubscriptionTerms: Sendable, Equatable, Codable {
     public var riskPerTrade: Double
     public var leverage: Double
     public var allowShort: Bool
+    /// Where the subscriber's orders go: futures (the default: shorts and leverage, as signals
+    /// always had) or spot (balances; SELL only closes).
+    public var market: MarketKind
 
     /// The largest capital a subscription may have (a trillion): with the 125× leverage cap and
     /// the smallest price, sizes stay far from overflow.
@@ -13,7 +16,8 @@ public struct SubscriptionTerms: Sendable, Equatable, Codable {
 
     /// - Throws: `PlatformError.invalidInput` naming the field: 0 < capital ≤ 1e12,
     ///   0 < riskPerTrade ≤ 1, 1 ≤ leverage ≤ 125.
-    public init(capital: Double, riskPerTrade: Double, leverage: Double = 1, allowShort: Bool = true) throws(PlatformError) {
+    public init(capital: Double, riskPerTrade: Double, leverage: Double = 1, allowShort: Bool = true,
+                market: MarketKind = .futures) throws(PlatformError) {
         guard capital.isFinite, capital > 0, capital <= Self.maxCapital else {
             throw PlatformError(.invalidInput, "capital must be > 0 and at most \(Self.maxCapital), got \(capital)", field: "capital")
         }
@@ -23,56 +27,25 @@ public struct SubscriptionTerms: Sendable, Equatable, Codable {
         guard leverage.isFinite, leverage >= 1, leverage <= 125 else {
             throw PlatformError(.invalidInput, "leverage must be in [1, 125], got \(leverage)", field: "leverage")
         }
-        self.init(stored: capital, riskPerTrade: riskPerTrade, leverage: leverage, allowShort: allowShort)
+        self.init(stored: capital, riskPerTrade: riskPerTrade, leverage: leverage, allowShort: allowShort, market: market)
     }
 
     /// Terms as stored, unchecked: rows written before a bound existed still load, and sizing
     /// skips what they make absurd for that subscription alone.
-    init(stored capital: Double, riskPerTrade: Double, leverage: Double, allowShort: Bool) {
+    init(stored capital: Double, riskPerTrade: Double, leverage: Double, allowShort: Bool, market: MarketKind = .futures) {
         self.capital = capital
         self.riskPerTrade = riskPerTrade
         self.leverage = leverage
         self.allowShort = allowShort
-    }
-}
-
-/// Trading rules of one symbol.
-public struct SymbolRules: Sendable, Equatable {
-    /// Quantities are rounded down to a multiple of this (0: no rounding).
-    public var lotStep: Double
-    /// Orders below this notional are skipped (0: no minimum).
-    public var minNotional: Double
-    /// The prices an order may fill at; outside them the order is skipped. Within `MarketBounds.price`.
-    public var minPrice: Double
-    public var maxPrice: Double
-    /// The largest quantity of one order; a larger size is skipped. At most `MarketBounds.maxQuantity`.
-    public var maxQuantity: Double
-
-    public init(lotStep: Double = 0, minNotional: Double = 0, minPrice: Double = MarketBounds.price.lowerBound,
-                maxPrice: Double = MarketBounds.price.upperBound, maxQuantity: Double = MarketBounds.maxQuantity) {
-        self.lotStep = lotStep
-        self.minNotional = minNotional
-        self.minPrice = minPrice
-        self.maxPrice = maxPrice
-        self.maxQuantity = maxQuantity
+        self.market = market
     }
 
-    /// Checks rules before they are stored.
-    ///
-    /// - Throws: `PlatformError.invalidInput` naming the field: lotStep and minNotional finite and
-    ///   ≥ 0, minPrice < maxPrice within `MarketBounds.price`, 0 < maxQuantity ≤ `MarketBounds.maxQuantity`.
-    public func validate() throws(PlatformError) {
-        for (field, v) in [("lotStep", lotStep), ("minNotional", minNotional)] where !(v.isFinite && v >= 0) {
-            throw PlatformError(.invalidInput, "\(field) must be finite and ≥ 0, got \(v)", field: field)
-        }
-        for (field, v) in [("minPrice", minPrice), ("maxPrice", maxPrice)] where !MarketBounds.isPrice(v) {
-            throw PlatformError(.invalidInput, "\(field) must be within \(MarketBounds.price), got \(v)", field: field)
-        }
-        guard minPrice < maxPrice else { throw PlatformError(.invalidInput, "minPrice must be below maxPrice", field: "minPrice") }
-        guard maxQuantity > 0, maxQuantity <= MarketBounds.maxQuantity else {
-            throw PlatformError(.invalidInput, "maxQuantity must be in (0, \(MarketBounds.maxQuantity)], got \(maxQuantity)", field: "maxQuantity")
-        }
-        guard lotStep <= maxQuantity else { throw PlatformError(.invalidInput, "lotStep is above maxQuantity", field: "lotStep") }
+    /// A fresh account for these terms: spot holds `capital` quote; futures a wallet of `capital`
+    /// at the terms' leverage (1 on spot). Stored terms out of range give an empty account.
+    func newAccount() -> Account {
+        let capital = capital.isFinite && capital >= 0 && capital <= 1e15 ? capital : 0
+        if market == .spot { return (try? Account.spot(quote: capital)) ?? Account.emptySpot }
+        return (try? Account.futures(wallet: capital, leverage: min(max(leverage, 1), 125))) ?? Account.emptySpot
     }
 }
 

@@ -90,7 +90,7 @@ extension PlatformAPI {
             "max_lag": ["type": "integer", "minimum": 1, "maximum": 86400, "description": "Seconds; the seed's name for maxLagSeconds"],
         ]
         return [
-            "Problem": object(["type": str, "title": str, "status": int, "detail": str, "code": str, "instance": str, "field": str],
+            "Problem": object(["type": str, "title": str, "status": int, "detail": str, "code": str, "instance": str, "field": str, "line": int],
                               required: ["type", "title", "status", "detail"]),
             "Register": object(["email": ["type": "string", "format": "email"], "password": ["type": "string", "minLength": 8, "maxLength": 128],
                                 "name": ["type": "string", "minLength": 1, "maxLength": 64]], required: ["email", "password"]),

@@ -45,7 +45,7 @@ extension PlatformAPI {
             statusEndpoint(.delete, Self.subscriptions + "/{id}", "Cancel (final); the history is kept", to: .cancelled),
             paged(Self.subscriptions + "/{id}/orders", "Orders of one of your subscriptions (filled orders are the fills)",
                   tag: "subscriptions", schema: "OrderPage") { db, user, id, limit, offset in
-                try db.orders(userID: user, subscriptionID: id, limit: limit, offset: offset)
+                try db.orders(userID: user, subscriptionID: id, open: nil, limit: limit, offset: offset)
             },
             paged(Self.subscriptions + "/{id}/positions", "Positions (trades) of one of your subscriptions",
                   tag: "subscriptions", schema: "PositionPage") { db, user, id, limit, offset in

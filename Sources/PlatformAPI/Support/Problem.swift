@@ -12,6 +12,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var field: String?
     /// A stable machine-readable code, e.g. `invalid-input`, `timeout`.
     public var code: String
+    /// For a strategy that does not load: the line of its source at fault, when Python names one.
+    public var line: Int?
     public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ detail: String, field: String? = nil, code: String? = nil) {
@@ -32,6 +34,7 @@ public struct Problem: HTTPResponseError, Sendable {
         var body: [String: Any] = ["type": "about:blank", "title": title, "status": Int(status.code), "detail": detail,
                                    "code": code, "instance": request.uri.path]
         if let field { body["field"] = field }
+        if let line { body["line"] = line }
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var fields = headers
         fields[.contentType] = "application/problem+json"
@@ -56,7 +59,9 @@ public struct Problem: HTTPResponseError, Sendable {
             return Problem(status, e.message, field: e.field, code: e.code.rawValue)
         case let e as StrategyError:
             // The strategy's own fault: its code does not load or broke a limit while loading.
-            return Problem(.unprocessableContent, e.message, field: "source", code: e.code.description)
+            var p = Problem(.unprocessableContent, e.message, field: "source", code: e.code.description)
+            p.line = e.line
+            return p
         case let e as HTTPError:
             return Problem(e.status, e.body ?? e.status.reasonPhrase)
         default:

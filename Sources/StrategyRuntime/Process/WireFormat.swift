@@ -3,37 +3,41 @@ import Foundation
 /// The compact binary protocol between the host and a `process`-level worker: little-endian
 /// integers, IEEE doubles, length-prefixed UTF-8 strings, each message framed by a UInt32 length.
 /// No JSON on the hot path; every read is bounds-checked, so bytes from a worker are never trusted.
-enum Wire {
+package enum Wire {
     /// The largest frame either side accepts.
-    static let maxFrame = 32 << 20
+    package static let maxFrame = 32 << 20
     /// The version of these messages; a worker whose hello names another is refused (another build).
-    static let protocolVersion: UInt32 = 3
+    package static let protocolVersion: UInt32 = 3
     /// "TCSW": the first bytes of a worker's hello after its kind.
-    static let helloMagic: UInt32 = 0x5753_4354
+    package static let helloMagic: UInt32 = 0x5753_4354
 
-    struct Writer {
-        private(set) var bytes: [UInt8] = []
+    package struct Writer {
+        package private(set) var bytes: [UInt8] = []
 
-        mutating func u8(_ v: UInt8) { bytes.append(v) }
-        mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        mutating func i64(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        mutating func f64(_ v: Double) { u64(v.bitPattern) }
-        mutating func string(_ s: String) {
+        package init() {}
+
+        package mutating func reserve(_ n: Int) { bytes.reserveCapacity(bytes.count + n) }
+        package mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+        package mutating func u8(_ v: UInt8) { bytes.append(v) }
+        package mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        package mutating func i64(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        package mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        package mutating func f64(_ v: Double) { u64(v.bitPattern) }
+        package mutating func string(_ s: String) {
             let utf8 = Array(s.utf8)
             u32(UInt32(utf8.count))
             bytes.append(contentsOf: utf8)
         }
-        mutating func optional(_ v: Double?) {
+        package mutating func optional(_ v: Double?) {
             u8(v == nil ? 0 : 1)
             f64(v ?? 0)
         }
-        mutating func optionalString(_ s: String?) {
+        package mutating func optionalString(_ s: String?) {
             u8(s == nil ? 0 : 1)
             if let s { string(s) }
         }
-        mutating func doubles(_ xs: [Double]) { raw(xs) }
-        mutating func int64s(_ xs: [Int64]) { raw(xs) }
+        package mutating func doubles(_ xs: [Double]) { raw(xs) }
+        package mutating func int64s(_ xs: [Int64]) { raw(xs) }
 
         /// A count, then the elements' 8-byte little-endian representations (x86-64 and arm64 are
         /// little-endian, so the memory is copied as it is).
@@ -43,7 +47,7 @@ enum Wire {
         }
 
         /// The message with its length prefix.
-        var framed: [UInt8] {
+        package var framed: [UInt8] {
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count + 4)
             withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { out.append(contentsOf: $0) }
@@ -52,17 +56,21 @@ enum Wire {
         }
     }
 
-    struct Malformed: Error, CustomStringConvertible {
-        let description: String
+    package struct Malformed: Error, CustomStringConvertible {
+        package let description: String
+        package init(description: String) { self.description = description }
     }
 
-    struct Reader {
-        let bytes: [UInt8]
-        private(set) var offset = 0
+    package struct Reader {
+        package let bytes: [UInt8]
+        package private(set) var offset = 0
 
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        package init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-        private mutating func take(_ n: Int) throws(Malformed) -> ArraySlice<UInt8> {
+        /// Bytes not read yet.
+        package var remaining: Int { bytes.count - offset }
+
+        package mutating func take(_ n: Int) throws(Malformed) -> ArraySlice<UInt8> {
             guard n >= 0, offset + n <= bytes.count else {
                 throw Malformed(description: "message ends at byte \(bytes.count), wanted \(n) more at \(offset)")
             }
@@ -70,41 +78,41 @@ enum Wire {
             return bytes[offset..<(offset + n)]
         }
 
-        mutating func u8() throws(Malformed) -> UInt8 { try take(1).first! }
-        mutating func u32() throws(Malformed) -> UInt32 {
+        package mutating func u8() throws(Malformed) -> UInt8 { try take(1).first! }
+        package mutating func u32() throws(Malformed) -> UInt32 {
             var v: UInt32 = 0
             for (i, b) in try take(4).enumerated() { v |= UInt32(b) << (8 * UInt32(i)) }
             return v
         }
-        mutating func u64() throws(Malformed) -> UInt64 {
+        package mutating func u64() throws(Malformed) -> UInt64 {
             var v: UInt64 = 0
             for (i, b) in try take(8).enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
             return v
         }
-        mutating func i64() throws(Malformed) -> Int64 { Int64(bitPattern: try u64()) }
-        mutating func f64() throws(Malformed) -> Double { Double(bitPattern: try u64()) }
-        mutating func string(max: Int = Wire.maxFrame) throws(Malformed) -> String {
+        package mutating func i64() throws(Malformed) -> Int64 { Int64(bitPattern: try u64()) }
+        package mutating func f64() throws(Malformed) -> Double { Double(bitPattern: try u64()) }
+        package mutating func string(max: Int = Wire.maxFrame) throws(Malformed) -> String {
             let n = Int(try u32())
             guard n <= max else { throw Malformed(description: "string of \(n) bytes exceeds \(max)") }
             let slice = try take(n)
             guard let s = String(validating: slice, as: UTF8.self) else { throw Malformed(description: "string is not UTF-8") }
             return s
         }
-        mutating func optional() throws(Malformed) -> Double? {
+        package mutating func optional() throws(Malformed) -> Double? {
             let flag = try u8()
             let v = try f64()
             guard flag <= 1 else { throw Malformed(description: "bad optional flag \(flag)") }
             return flag == 1 ? v : nil
         }
-        mutating func optionalString(max: Int = Wire.maxFrame) throws(Malformed) -> String? {
+        package mutating func optionalString(max: Int = Wire.maxFrame) throws(Malformed) -> String? {
             switch try u8() {
             case 0: return nil
             case 1: return try string(max: max)
             case let f: throw Malformed(description: "bad optional flag \(f)")
             }
         }
-        mutating func doubles() throws(Malformed) -> [Double] { try raw() }
-        mutating func int64s() throws(Malformed) -> [Int64] { try raw() }
+        package mutating func doubles() throws(Malformed) -> [Double] { try raw() }
+        package mutating func int64s() throws(Malformed) -> [Int64] { try raw() }
 
         /// A count, then that many 8-byte little-endian elements, copied as they are (the
         /// writer's layout); a count that overruns the message is refused before anything is reserved.
@@ -119,6 +127,6 @@ enum Wire {
                 count = n
             }
         }
-        var atEnd: Bool { offset == bytes.count }
+        package var atEnd: Bool { offset == bytes.count }
     }
 }

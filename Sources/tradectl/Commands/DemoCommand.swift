@@ -58,7 +58,7 @@ struct PlatformDemoCommand: AsyncParsableCommand {
             settings.until = start + Int64(candles) * 60_000
             settings.name = "demo"
             let feed = SyntheticFeed(seed: 2024, clock: clock)
-            let worker = Worker(coordinator: Coordinator(db: database, host: host, broker: PaperBroker(feeBps: 4, slippageBps: 1), worker: "demo", projection: .deferred),
+            let worker = Worker(coordinator: try Coordinator(db: database, host: host, slippageBps: 1, worker: "demo", projection: .deferred),
                                 source: feed, clock: clock, settings: settings)
             if !json { print("replaying \(candles) one-minute candles for \(strategyIDs.count) strategies and \(subscribers) subscribers…") }
             let tally = try await worker.run()

@@ -51,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
         return try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    @Flag(help: "Do not seed an empty database with the demo account, example strategies and subscriptions.") var noDemoSeed = false
+    @Flag(help: "Mark the dashboard's cookies Secure (when served behind HTTPS).") var secureCookies = false
+
     func run() async throws {
         var logger = Logger(label: "tradectl.serve")
         logger.logLevel = .info
@@ -72,9 +75,15 @@ struct ServeCommand: AsyncParsableCommand {
             let api = await PlatformAPI(db: parts.database, secrets: secrets, validator: ProcessValidator(host: runtime),
                                         coordinator: parts.coordinator, registry: parts.registry, options: options,
                                         metrics: ProcessMetrics.registry)
-            let app = api.application(host: host, port: port, logger: logger)
+            if !noDemoSeed, let root = HostConfiguration.projectRoot {
+                try await DemoSeed(api: api, host: runtime, coordinator: parts.coordinator, candles: parts.source, clock: parts.clock,
+                                   logger: logger).seedIfEmpty(strategies: root + "/python/strategies")
+            }
+            let app = try api.application(host: host, port: port, logger: logger,
+                                          dashboard: DashboardServices(candles: parts.source, clock: parts.clock, host: runtime,
+                                                                       secureCookies: secureCookies))
             let metricsEndpoint = try executor.metricsEndpoint()
-            logger.info("tradectl serve on http://\(host):\(port) (database \(executor.db), executor \(noExecutor ? "off" : "on"), lock \(executor.redis == nil ? "in-process" : "redis"))")
+            logger.info("tradectl serve on http://\(host):\(port) (dashboard at /, database \(executor.db), executor \(noExecutor ? "off" : "on"), lock \(executor.redis == nil ? "in-process" : "redis"))")
             let worker = parts.worker
             let log = logger
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -55,6 +55,9 @@ struct ExecutorOptions: ParsableArguments {
         let registry: any StrategyRegistry
         let coordinator: Coordinator
         let worker: Worker
+        /// The feed and its clock (the dashboard's charts read them too).
+        let source: any CandleSource
+        let clock: VirtualClock
     }
 
     /// These options with `--wall-start` set by the `--start-file` handshake, when there is one.
@@ -102,8 +105,8 @@ struct ExecutorOptions: ParsableArguments {
         settings.until = until
         settings.name = name
         let settingsCache: any SettingsCache = client.map { RedisSettings(db: database, client: $0) } ?? LocalSettings(db: database)
-        let coordinator = Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name, projection: .deferred)
+        let coordinator = try Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name, projection: .deferred)
         let worker = Worker(coordinator: coordinator, registry: registry, source: source, clock: clock, settings: settings)
-        return Parts(database: database, registry: registry, coordinator: coordinator, worker: worker)
+        return Parts(database: database, registry: registry, coordinator: coordinator, worker: worker, source: source, clock: clock)
     }
 }

@@ -86,7 +86,7 @@ struct FairnessBench {
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = try PlatformDatabase(path: dir.appendingPathComponent("fair.sqlite").path)
         let host = try await StrategyHost()
-        let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+        let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
         let registry = LocalRegistry(db: db)
         var options = APIOptions()
         options.bcryptCost = 4

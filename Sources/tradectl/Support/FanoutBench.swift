@@ -51,7 +51,7 @@ struct FanoutBench {
             try! SubscriptionTerms(capital: 1_000 + Double(i % 100) * 50, riskPerTrade: 0.005 + Double(i % 10) * 0.002, leverage: Double(1 + i % 10))
         }
         let series = SyntheticCandles(seed: 11).generate(rounds + 10)
-        let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+        let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
         var samples: [UInt64] = [], projections: [UInt64] = []
         let clock = ContinuousClock()
         for i in 0..<(rounds + 5) {
@@ -87,7 +87,7 @@ struct FanoutBench {
             let strategy = try await host.load(StrategySource(id: "\(name)-\(s)", code: source))
             loaded.append(LoadedVersion(version: version, strategy: strategy))
         }
-        let coordinator = Coordinator(db: db, host: host, projection: .deferred)
+        let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
         let e2eRounds = max(5, min(rounds, subscribers * strategies >= 10_000 ? 30 : rounds))
         let series = SyntheticCandles(seed: 5).generate(lookback + e2eRounds + 5)
         var samples: [UInt64] = [], projections: [UInt64] = []

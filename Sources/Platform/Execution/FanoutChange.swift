@@ -1,0 +1,76 @@
+import StrategyRuntime
+
+/// One subscriber of a (strategy, symbol) as the fan-out sees it: its terms, its account with
+/// the open orders (`AccountBook`), and the position its fills have built (`TradeLedger`, for
+/// the round trips the statistics read).
+struct FanoutSubscriber: Sendable {
+    let id: Int64
+    let userID: Int64
+    let terms: SubscriptionTerms
+    var book: AccountBook
+    var ledger: TradeLedger
+
+    /// A subscriber with no account on the symbol yet: a fresh one for its terms.
+    init(id: Int64, userID: Int64, terms: SubscriptionTerms, book: AccountBook? = nil, ledger: TradeLedger = TradeLedger()) {
+        self.id = id
+        self.userID = userID
+        self.terms = terms
+        self.book = book ?? AccountBook(account: terms.newAccount())
+        self.ledger = ledger
+    }
+}
+
+/// Who an execution fans out to: the active subscribers with their accounts, and the symbol's rules.
+struct FanoutInputs: Sendable {
+    var subscribers: [FanoutSubscriber]
+    var rules: SymbolRules
+}
+
+/// What the fan-out decided: the subscribers whose accounts moved, and every subscriber as it is left.
+struct FanoutResult: Sendable {
+    var changes: [FanoutChange]
+    var subscribers: [FanoutSubscriber]
+}
+
+/// One subscriber's part of an execution: its account as the execution left it, the orders it
+/// placed or moved, every transition, the fills, and the round trips they closed.
+struct FanoutChange: Sendable, Equatable {
+    let subscriptionID: Int64
+    let userID: Int64
+    var account: Account
+    var nextOrderID: Int64
+    /// Orders with an id from here on were placed in this execution; the others were placed
+    /// earlier and changed state in it.
+    var firstNewOrderID: Int64
+    /// Each order placed or changed, as the execution left it.
+    var orders: [Order]
+    var transitions: [OrderTransition]
+    var fills: [Fill]
+    /// Round trips (or parts of one) its fills closed.
+    var trades: [Trade]
+    /// The position left open by the fills, when `openChanged`.
+    var open: Position?
+    var openChanged: Bool
+
+    /// Every number is finite: a few comparisons per order, fill and trade, no allocation.
+    var isFinite: Bool { nonFiniteField == nil }
+
+    /// The first numbers of this change that are not finite, named for people.
+    var nonFiniteField: String? {
+        let a = account
+        for v in [a.quoteFree, a.baseFree, a.baseCost, a.position.quantity, a.position.entryPrice, a.position.margin,
+                  a.position.liquidationPrice, a.realisedPnl, a.fees] where !v.isFinite {
+            return "the account's balances or position"
+        }
+        for o in orders where !(o.quantity.isFinite && o.filled.isFinite && o.averagePrice.isFinite && o.fees.isFinite && o.reserved.isFinite
+                                && (o.price?.isFinite ?? true) && (o.stopPrice?.isFinite ?? true)) {
+            return "order \(o.id) (\(o.tag))"
+        }
+        for f in fills where !(f.price.isFinite && f.quantity.isFinite && f.fee.isFinite && f.realisedPnl.isFinite && f.positionAfter.isFinite) {
+            return "a fill of order \(f.orderID)"
+        }
+        for t in trades where !t.isFinite { return "a closed trade's price, quantity, fee or P&L" }
+        if let p = open, !p.isFinite { return "the open position's quantity, price or fee" }
+        return nil
+    }
+}

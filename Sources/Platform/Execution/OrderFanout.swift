@@ -1,0 +1,95 @@
+import StrategyRuntime
+
+/// One execution's fan-out on the order level (ORDERS.md): for every active subscriber, the
+/// candle is matched against its resting orders, then the intents the reference account accepted
+/// are mirrored scaled by its capital over the reference capital, and the signals are applied
+/// sized by its own terms — all on the one paper exchange. A subscriber whose account did not
+/// move gives no change; one whose numbers came out not finite keeps its account as it was and
+/// gets one rejected order saying so.
+struct OrderFanout {
+    let spot: PaperExchange
+    let futures: PaperExchange
+    let bar: Bar
+    let signals: [Signal]
+    /// What the reference account accepted: every subscriber mirrors exactly these.
+    let intents: [OrderIntent]
+    let referenceCapital: Double
+
+    /// - Throws: `PlatformError.invalidInput` when the symbol's rules or the slippage are invalid.
+    init(rules: SymbolRules, slippageBps: Double, bar: Bar, signals: [Signal], intents: [OrderIntent],
+         referenceCapital: Double) throws(PlatformError) {
+        spot = try PaperExchange(rules: try rules.market(.spot), slippageBps: slippageBps)
+        futures = try PaperExchange(rules: try rules.market(.futures), slippageBps: slippageBps)
+        self.bar = bar
+        self.signals = signals
+        self.intents = intents
+        self.referenceCapital = referenceCapital
+    }
+
+    func exchange(_ market: MarketKind) -> PaperExchange { market == .spot ? spot : futures }
+
+    func run(_ inputs: FanoutInputs) -> FanoutResult {
+        var result = FanoutResult(changes: [], subscribers: inputs.subscribers)
+        var journal = OrderJournal()
+        var trades: [Trade] = []
+        for i in result.subscribers.indices {
+            let sub = result.subscribers[i]
+            journal.removeAll()
+            trades.removeAll(keepingCapacity: true)
+            var book = sub.book
+            var ledger = sub.ledger
+            let exchange = exchange(book.account.market)
+            if !book.orders.isEmpty || book.account.position.quantity != 0 {
+                _ = exchange.match(&book, candle: bar, into: &journal)
+            }
+            if !intents.isEmpty, let ratio = PaperExchange.mirrorRatio(capital: sub.terms.capital, referenceCapital: referenceCapital) {
+                exchange.place(intents, scaledBy: ratio, on: &book, close: bar.close, time: bar.time, into: &journal)
+            }
+            for signal in signals {
+                exchange.apply(signal, terms: sub.terms, on: &book, close: bar.close, time: bar.time, into: &journal)
+            }
+            if journal.transitions.isEmpty && journal.fills.isEmpty && book.account == sub.book.account { continue }
+            let openBefore = ledger.open
+            for fill in journal.fills { ledger.record(fill, into: &trades) }
+            let change = FanoutChange(subscriptionID: sub.id, userID: sub.userID, account: book.account, nextOrderID: book.nextOrderID,
+                                      firstNewOrderID: sub.book.nextOrderID, orders: Self.touched(journal, book),
+                                      transitions: journal.transitions, fills: journal.fills, trades: trades, open: ledger.open,
+                                      openChanged: ledger.open != openBefore)
+            if change.isFinite {
+                result.subscribers[i].book = book
+                result.subscribers[i].ledger = ledger
+                result.changes.append(change)
+            } else {
+                // Terms or an account stored before the bounds existed can still make a product
+                // overflow: that one subscriber's execution is set aside, its account unchanged.
+                result.changes.append(Self.setAside(sub, bar: bar, why: change.nonFiniteField ?? "a number"))
+                result.subscribers[i].book.nextOrderID += 1
+            }
+        }
+        return result
+    }
+
+    /// The orders a journal's transitions name, each once, as the book or the journal left them.
+    static func touched(_ journal: OrderJournal, _ book: AccountBook) -> [Order] {
+        var out: [Order] = []
+        for t in journal.transitions where !out.contains(where: { $0.id == t.orderID }) {
+            if let open = book.orders.first(where: { $0.id == t.orderID }) {
+                out.append(open)
+            } else if let closed = journal.closed.last(where: { $0.id == t.orderID }) {
+                out.append(closed)
+            }
+        }
+        return out
+    }
+
+    /// The change of a subscriber whose execution was set aside: one rejected order saying why.
+    static func setAside(_ sub: FanoutSubscriber, bar: Bar, why: String) -> FanoutChange {
+        let id = sub.book.nextOrderID
+        let order = Order(id: id, tag: "platform:not-finite", side: .buy, type: .market, quantity: 0, state: .rejected,
+                          placedAt: bar.time, reason: .notFinite)
+        return FanoutChange(subscriptionID: sub.id, userID: sub.userID, account: sub.book.account, nextOrderID: id + 1, firstNewOrderID: id,
+                            orders: [order],
+                            transitions: [OrderTransition(orderID: id, tag: order.tag, from: nil, to: .rejected, time: bar.time, reason: .notFinite)],
+                            fills: [], trades: [], open: sub.ledger.open, openChanged: false)
+    }
+}
