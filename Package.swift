@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
@@ -54,7 +55,9 @@ let package = Package(
             dependencies: ["StrategyRuntime", "CHiredis", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Metrics", package: "swift-metrics")]
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "PlatformAPI",
@@ -86,6 +89,21 @@ let package = Package(
             linkerSettings: staticPython
         ),
         .target(name: "TestSupport", dependencies: ["Platform"], path: "Tests/TestSupport"),
+        /// The exchange simulator (test support, never in a product): Binance spot and USDⓈ-M and
+        /// CoinDCX on a loopback port, matching with the paper exchange.
+        .target(name: "ExchangeSimulator", dependencies: ["Platform", "StrategyRuntime",
+                                                          .product(name: "Hummingbird", package: "hummingbird"),
+                                                          .product(name: "Crypto", package: "swift-crypto")],
+                path: "Tests/ExchangeSimulator"),
+        /// The simulator as a process, for `tradectl bench live` and manual runs against ccxt.
+        .executableTarget(name: "tradectl-exchange-sim", dependencies: ["ExchangeSimulator", "Platform"],
+                          path: "Tests/ExchangeSimulatorServer"),
+        .testTarget(
+            name: "ExchangeTests",
+            dependencies: ["Platform", "StrategyRuntime", "ExchangeSimulator", "TestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            exclude: ["CCXT"]
+        ),
         .testTarget(
             name: "PlatformTests",
             dependencies: ["Platform", "StrategyRuntime", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
@@ -93,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "tradectlTests",
-            dependencies: ["tradectl", "tradectl-sandbox", "Platform", "TestSupport"]
+            dependencies: ["tradectl", "tradectl-sandbox", "tradectl-exchange-sim", "Platform", "TestSupport"]
         ),
         .testTarget(
             name: "PlatformAPITests",

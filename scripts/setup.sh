@@ -43,6 +43,19 @@ if [ ! -x "$ST/bin/schemathesis" ]; then
   "$ST/bin/schemathesis" --version >/dev/null || { echo "setup: schemathesis does not run" >&2; exit 1; }
 fi
 
+# The exchange simulator's wire-compatibility test (Tests/ExchangeTests/CCXT) drives it with
+# clients written by others, from PyPI: ccxt (Binance spot and USDⓈ-M) and coindcx (CoinDCX; ccxt
+# has no CoinDCX class). They live in a virtualenv of their own; `swift test` fails without it.
+CV=.tradectl/ccxt-venv
+if ! "$CV/bin/python" -c "import ccxt, coindcx, pytest" 2>/dev/null; then
+  echo "setup: installing ccxt and coindcx into $CV"
+  rm -rf "$CV"
+  /usr/bin/python3.11 -m venv "$CV"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$CV/bin/pip" install --quiet "ccxt==4.5.90" "coindcx==0.1.1" "pytest>=7" 2>&1 \
+    | grep -v "Running pip as the 'root' user" || true
+  "$CV/bin/python" -c "import ccxt, coindcx, pytest" || { echo "setup: ccxt or coindcx does not import" >&2; exit 1; }
+fi
+
 # playwright (the dashboard's browser tests drive Debian's chromium with it; it never downloads a
 # browser) lives in a virtualenv of its own, like schemathesis.
 PW=.tradectl/pw-venv

@@ -41,6 +41,9 @@ public enum OrderReason: String, Sendable, Codable, CaseIterable {
     case oco
     /// A signal closed or reversed the position its stop and take-profit protected.
     case positionClosed = "position-closed"
+    /// A live exchange refused it for a reason the engine has no code for (its message is kept
+    /// with the order); or cancelled or expired it on its own.
+    case exchange
     /// The platform set the subscriber's execution aside: a size, fee or P&L came out not finite
     /// (terms stored before the bounds existed); its account stays as it was.
     case notFinite = "not-finite"

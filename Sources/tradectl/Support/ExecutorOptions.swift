@@ -7,7 +7,11 @@ import StrategyRuntime
 struct ExecutorOptions: ParsableArguments {
     @Option(help: "The SQLite database file.") var db = ".tradectl/tradectl.sqlite"
     @Option(help: "Redis URL for the lock, registry and settings (redis://host:port); without it they are in-process.") var redis: String?
-    @Option(help: "synthetic, store or replay.") var feed = "synthetic"
+    @Option(help: "synthetic, store, replay, or a live exchange: binance, binance-usdm, coindcx (closed candles, stored).") var feed = "synthetic"
+    @Option(help: "Binance spot REST base (testnet: https://testnet.binance.vision).") var binanceURL = "https://api.binance.com"
+    @Option(help: "Binance USDⓈ-M REST base (testnet: https://testnet.binancefuture.com).") var binanceFuturesURL = "https://fapi.binance.com"
+    @Option(help: "CoinDCX REST base.") var coindcxURL = "https://api.coindcx.com"
+    @Option(help: "CoinDCX public market-data base (candles).") var coindcxPublicURL = "https://public.coindcx.com"
     @Option(help: "Seed of the synthetic feed.") var seed: UInt64 = 1
     @Option(help: "CSV file for --feed replay.") var candles: String?
     @Option(help: "Symbol of the --candles file.") var symbol = "BTCUSDT"
@@ -29,6 +33,11 @@ struct ExecutorOptions: ParsableArguments {
     @Option(help: "A strategy that failed to load is retried after this many ms, doubling each time.") var loadRetryMs = 1_000
     @Option(help: "The longest wait between two load attempts, ms.") var loadRetryCapMs = 300_000
     @Option(help: "Serve /metrics (no token) on this address, host:port, e.g. 127.0.0.1:9101; keep it private.") var metricsAddress: String?
+
+    /// Where the live connectors send their requests (`--binance-url` and the others).
+    var endpoints: ExchangeEndpoints {
+        ExchangeEndpoints(binanceSpot: binanceURL, binanceUSDM: binanceFuturesURL, coindcx: coindcxURL, coindcxPublic: coindcxPublicURL)
+    }
 
     /// `--metrics-address` as (host, port).
     func metricsEndpoint() throws -> (host: String, port: Int)? {
@@ -73,7 +82,12 @@ struct ExecutorOptions: ParsableArguments {
         case "replay":
             guard let path = candles else { throw ValidationError("--feed replay needs --candles CSV") }
             source = ReplayFeed(window: try CandleCSV.read(path: path, symbol: try CandleOptions.symbol(symbol), timeframe: timeframe), clock: clock)
-        default: throw ValidationError("unknown feed '\(feed)'; expected synthetic, store or replay")
+        case "binance", "binance-spot", "binance-usdm", "coindcx":
+            let venue = feed == "binance" ? ExchangeVenue.binanceSpot : try ExchangeVenue.parse(feed)
+            // Lives as long as the worker (the process): its HTTP pool is closed at exit.
+            guard let connector = ExchangeConnectors(endpoints: endpoints).connector(venue) else { throw ValidationError("no live connector for \(feed)") }
+            source = ExchangeFeed(connector: connector, db: database)
+        default: throw ValidationError("unknown feed '\(feed)'; expected synthetic, store, replay, binance, binance-usdm or coindcx")
         }
         guard slots >= 1, tenantShare > 0, pauseAfter >= 0, pauseAfterLoadFailures >= 0, loadRetryMs >= 1, loadRetryCapMs >= loadRetryMs else {
             throw ValidationError("--slots must be ≥ 1, --tenant-share > 0, --pause-after and --pause-after-load-failures ≥ 0, "
