@@ -6,7 +6,11 @@ import StrategyRuntime
 struct FanoutBench {
     let root: String
     let rounds: Int
+    /// Case groups to run (`fanout`, `orders`, `e2e`); all when empty.
+    var only: Set<String> = []
     let progress: (String) -> Void
+
+    func wants(_ group: String) -> Bool { only.isEmpty || only.contains(group) }
 
     /// A strategy that signals on every candle, alternating BUY and SELL (every subscriber reverses).
     static let lightSource = """
@@ -22,10 +26,16 @@ struct FanoutBench {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var cases: [BenchCase] = []
-        for n in [1, 100, 10_000] {
+        if wants("orders") {
+            progress("orders-10000, match-10000")
+            cases += try await OrderFanoutBench(rounds: rounds).run(subscribers: 10_000, host: host,
+                                                                    path: dir.appendingPathComponent("orders-10000.sqlite").path)
+        }
+        for n in [1, 100, 10_000] where wants("fanout") {
             progress("fanout-\(n)")
             cases += try await fanout(n, host: host, path: dir.appendingPathComponent("fanout-\(n).sqlite").path)
         }
+        guard wants("e2e") else { return cases }
         let sma = try String(contentsOfFile: "\(root)/python/strategies/sma_crossover.py", encoding: .utf8)
         progress("e2e-100x100")
         cases += try await e2e("e2e-100x100", host: host, source: Self.lightSource, strategies: 100, subscribers: 100,
