@@ -101,7 +101,7 @@ public final class PlatformAPI: Sendable {
 
     /// Every route of the API.
     var endpoints: [Endpoint] {
-        authEndpoints + strategyEndpoints + subscriptionEndpoints + credentialEndpoints + activityEndpoints + opsEndpoints
+        authEndpoints + strategyEndpoints + subscriptionEndpoints + orderEndpoints + credentialEndpoints + activityEndpoints + opsEndpoints
     }
 
     public func router() -> Router<APIContext> {

@@ -124,11 +124,13 @@ def upload(page, name: str, source: str, symbols="BTCUSDT", lookback="60") -> in
     return int(page.url.split("/strategies/")[1].split("?")[0])
 
 
-def subscribe(page, strategy_id: int, capital="5000", risk="2", leverage="3") -> int:
+def subscribe(page, strategy_id: int, capital="5000", risk="2", leverage="3", market=None) -> int:
     page.goto(f"/strategies/{strategy_id}/subscribe")
     page.get_by_label("Capital", exact=True).fill(capital)
     page.locator("#riskPercent").fill(risk)
     page.locator("#leverage").fill(leverage)
+    if market:
+        page.get_by_label("Market").select_option(market)
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/subscriptions/*?notice=subscribed")
     return int(page.url.split("/subscriptions/")[1].split("?")[0])

@@ -5,6 +5,7 @@ from conftest import (DESKTOP, PHONE, ROOT, assert_no_horizontal_overflow, scree
                       upload)
 
 SEED = (ROOT / "python" / "strategies" / "sma_crossover.py").read_text()
+BREAKOUT = (ROOT / "python" / "strategies" / "breakout_trailing.py").read_text()
 BROKEN = "import pandas as pd\n\n\ndef main(data):\n    return {\"action\": \"BUY\"\n"
 # Signals on every candle (BUY, then SELL, …), so a new one arrives every 500 ms on the test clock.
 FLIP = (
@@ -90,6 +91,32 @@ def test_a_signal_from_the_scheduler_appears_without_a_reload(new_page):
     first = page.locator('tbody[data-live="signals"] tr').first
     assert first.locator(".tag").text_content() in ("BUY", "SELL")
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d", first.locator("td").first.inner_text())
+
+
+def test_an_order_level_subscription_shows_its_orders_account_and_fills(new_page):
+    page = new_page()
+    sign_up(page, "orders")
+    strategy = upload(page, "Breakout", BREAKOUT, lookback="30")
+    sub = subscribe(page, strategy, leverage="1", market="spot")
+    assert "spot" in page.locator(".meta").first.inner_text()
+    # The scheduler runs it every 500 ms: its resting stop entry is mirrored here as an open order.
+    rows = page.locator('table[data-table="orders"] tbody tr')
+    for _ in range(60):
+        if rows.count():
+            break
+        page.wait_for_timeout(500)
+        page.goto(f"/subscriptions/{sub}")
+    assert rows.count() >= 1, "no order reached the subscription"
+    text = page.locator('table[data-table="orders"]').inner_text()
+    assert "stop" in text and "entry" in text, text
+    assert re.search(r"\b(new|cancelled|filled)\b", text), text
+    headers = page.locator('table[data-table="orders"] thead th').all_inner_texts()
+    assert headers[:2] == ["Candle", "Order"] and "State" in headers
+    # The account: spot balances, the resting buy's quote held as reserved.
+    account = page.locator("[data-account]").first
+    assert "Quote reserved" in account.inner_text()
+    assert page.locator('table[data-table="fills"]').count() == 1
+    assert_no_horizontal_overflow(page)
 
 
 def test_dark_mode_persists_across_a_reload(new_page):

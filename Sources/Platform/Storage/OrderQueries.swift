@@ -33,6 +33,11 @@ public struct AccountEntry: Sendable, Codable, Equatable {
     /// Spot: free quote; futures: the wallet not held as margin.
     public var quoteFree: Double
     public var baseFree: Double
+    /// Quote held: spot, by open buys; futures, the position's margin plus what open orders hold
+    /// (`AccountBook.quoteReserved`, summed from the open orders' rows).
+    public var quoteReserved: Double
+    /// Spot: base held by open sells (0 on futures).
+    public var baseReserved: Double
     /// Futures: the signed position, its average entry, isolated margin and liquidation price (0: none).
     public var positionQty: Double
     public var entryPrice: Double
@@ -73,6 +78,19 @@ extension PlatformDatabase {
         }
     }
 
+    /// One order of one of the user's subscriptions, by its row id.
+    ///
+    /// - Throws: `PlatformError.notFound` when the subscription is not the user's or holds no such order.
+    public func order(userID: Int64, subscriptionID: Int64, id: Int64) throws(PlatformError) -> OrderEntry {
+        _ = try subscription(userID: userID, id: subscriptionID)
+        let found = try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.orderColumns) FROM orders WHERE id = ? AND subscription_id = ? AND user_id = ?",
+                             arguments: [id, subscriptionID, userID]).map(Self.orderEntry)
+        }
+        guard let found else { throw PlatformError(.notFound, "subscription \(subscriptionID) has no order \(id)") }
+        return found
+    }
+
     /// The transitions of one order of one of the user's subscriptions, oldest first.
     public func orderTransitions(userID: Int64, subscriptionID: Int64, symbol: String, orderNo: Int64) throws(PlatformError) -> [OrderTransitionEntry] {
         _ = try subscription(userID: userID, id: subscriptionID)
@@ -105,13 +123,22 @@ extension PlatformDatabase {
     public func accounts(userID: Int64, subscriptionID: Int64) throws(PlatformError) -> [AccountEntry] {
         _ = try subscription(userID: userID, id: subscriptionID)
         return try read { db in
+            // What is reserved is derived from the open orders (the `orders_open` index), as the
+            // account book derives it, so the two never drift apart.
             try Row.fetchAll(db, sql: """
-                SELECT subscription_id, symbol, market, leverage, quote_free, base_free, position_qty, entry_price, margin, liquidation_price,
-                       realised_pnl, fees, start_equity, updated_at FROM accounts WHERE subscription_id = ? ORDER BY symbol
+                SELECT a.subscription_id, a.symbol, a.market, a.leverage, a.quote_free, a.base_free, a.position_qty, a.entry_price, a.margin,
+                       a.liquidation_price, a.realised_pnl, a.fees, a.start_equity, a.updated_at,
+                       (CASE WHEN a.market = 'futures' THEN a.margin ELSE 0 END) + COALESCE((SELECT SUM(o.reserved) FROM orders o
+                        WHERE o.subscription_id = a.subscription_id AND o.symbol = a.symbol AND o.status IN ('new', 'partially-filled')
+                          AND (a.market = 'futures' OR o.side = 'buy')), 0),
+                       CASE WHEN a.market = 'spot' THEN COALESCE((SELECT SUM(o.reserved) FROM orders o
+                        WHERE o.subscription_id = a.subscription_id AND o.symbol = a.symbol AND o.status IN ('new', 'partially-filled')
+                          AND o.side = 'sell'), 0) ELSE 0 END
+                FROM accounts a WHERE a.subscription_id = ? ORDER BY a.symbol
                 """, arguments: [subscriptionID]).map { r in
                 AccountEntry(subscriptionId: r[0], symbol: r[1], market: r[2], leverage: r[3], quoteFree: r[4], baseFree: r[5],
-                             positionQty: r[6], entryPrice: r[7], margin: r[8], liquidationPrice: r[9], realisedPnl: r[10], fees: r[11],
-                             startEquity: r[12], updatedAt: r[13])
+                             quoteReserved: r[14], baseReserved: r[15], positionQty: r[6], entryPrice: r[7], margin: r[8],
+                             liquidationPrice: r[9], realisedPnl: r[10], fees: r[11], startEquity: r[12], updatedAt: r[13])
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import StrategyRuntime
 
 /// Writes the OpenAPI 3.1 document from `endpoints`, so the document and the routes cannot
@@ -22,7 +23,8 @@ extension PlatformAPI {
                 case "offset": ["type": "integer", "minimum": 0, "maximum": 1_000_000_000, "default": 0]
                 case "seconds": ["type": "integer", "minimum": 1, "maximum": 86_400]
                 case "from": ["type": "string", "enum": ["start", "now"]]
-                case "after": ["type": "string", "pattern": "^[so][0-9]+(,[so][0-9]+)?$"]
+                case "after": ["type": "string", "pattern": "^[sof][0-9]+(,[sof][0-9]+){0,2}$"]
+                case "state": ["type": "string", "enum": ["open", "past", "all"], "default": "all"]
                 default: ["type": "string"]
                 }
                 parameters.append(["name": q, "in": "query", "required": false, "schema": schema])
@@ -79,6 +81,7 @@ extension PlatformAPI {
         }
         func list(_ item: String) -> [String: Any] { object(["items": ["type": "array", "items": ["$ref": "#/components/schemas/\(item)"]]]) }
         let timeframes = Timeframe.allCases.map(\.rawValue)
+        let markets = MarketKind.allCases.map(\.rawValue)
         let strategyFields: [String: Any] = [
             "name": ["type": "string", "minLength": 1, "maxLength": 100], "description": ["type": "string", "maxLength": 2000],
             "source": ["type": "string", "minLength": 1, "description": "Python code defining main(df, ctx)"],
@@ -88,6 +91,9 @@ extension PlatformAPI {
             "params": ["type": "object"], "kind": ["type": "string", "enum": ["code", "webhook"]],
             "maxLagSeconds": ["type": "integer", "minimum": 1, "maximum": 86400],
             "max_lag": ["type": "integer", "minimum": 1, "maximum": 86400, "description": "Seconds; the seed's name for maxLagSeconds"],
+            "reference": object(["capital": ["type": "number", "exclusiveMinimum": 0, "maximum": 1e12],
+                                 "market": ["type": "string", "enum": markets], "leverage": ["type": "number", "minimum": 1, "maximum": 125],
+                                 "riskPerTrade": ["type": "number", "exclusiveMinimum": 0, "maximum": 1]], required: []),
         ]
         return [
             "Problem": object(["type": str, "title": str, "status": int, "detail": str, "code": str, "instance": str, "field": str, "line": int],
@@ -101,7 +107,8 @@ extension PlatformAPI {
             "StrategyUpdate": object(strategyFields.filter { $0.key != "kind" }, required: []),
             "Strategy": object(["id": int, "name": str, "description": str, "ownerId": int, "kind": str, "version": int, "versionId": int,
                                 "symbols": ["type": "array", "items": str], "timeframe": str, "lookback": int, "isolation": str,
-                                "params": [String: Any](), "activeSubscribers": int, "createdAt": int, "updatedAt": int, "maxLagSeconds": int,
+                                "params": [String: Any](), "reference": object(["capital": num, "market": str, "leverage": num, "riskPerTrade": num]),
+                                "activeSubscribers": int, "createdAt": int, "updatedAt": int, "maxLagSeconds": int,
                                 "paused": bool, "pausedReason": nullable(str), "pausedAt": nullable(int), "source": str, "webhookToken": str,
                                 "versions": ["type": "array", "items": object(["id": int, "version": int, "timeframe": str,
                                                                                "symbols": ["type": "array", "items": str]])]],
@@ -110,9 +117,10 @@ extension PlatformAPI {
             "Subscribe": object(["capital": ["type": "number", "exclusiveMinimum": 0],
                                  "riskPerTrade": ["type": "number", "exclusiveMinimum": 0, "maximum": 1],
                                  "leverage": ["type": "number", "minimum": 1, "maximum": 125], "allowShort": bool,
-                                 "brokerCredentialId": str], required: ["capital", "riskPerTrade"]),
+                                 "brokerCredentialId": str, "market": ["type": "string", "enum": markets, "default": "futures"]],
+                                required: ["capital", "riskPerTrade"]),
             "Subscription": object(["id": int, "strategyId": int, "capital": num, "riskPerTrade": num, "leverage": num, "allowShort": bool,
-                                    "brokerCredentialId": nullable(str), "status": ["type": "string", "enum": ["active", "paused", "cancelled"]],
+                                    "market": ["type": "string", "enum": markets], "brokerCredentialId": nullable(str), "status": ["type": "string", "enum": ["active", "paused", "cancelled"]],
                                     "createdAt": int], required: ["id", "strategyId", "capital", "riskPerTrade", "leverage", "allowShort", "status"]),
             "SubscriptionList": list("Subscription"),
             "Stats": object(["subscriptionId": int, "status": str, "trades": int, "winRate": num, "realisedPnl": num, "unrealisedPnl": num,
@@ -134,9 +142,31 @@ extension PlatformAPI {
                              required: ["id", "strategyId", "symbol", "action", "entryPrice"]),
             "SignalPage": page("Signal"),
             "Order": object(["id": int, "subscriptionId": int, "executionId": int, "candleTime": int, "symbol": str, "side": str, "qty": num,
-                             "price": num, "fee": num, "purpose": str, "status": str, "reason": nullable(str)],
-                            required: ["id", "subscriptionId", "symbol", "side", "qty", "price", "status"]),
+                             "price": ["type": "number", "description": "Average fill price (0 before a fill)"], "fee": num, "purpose": str,
+                             "status": ["type": "string", "enum": ["new", "partially-filled", "filled", "cancelled", "rejected", "expired", "skipped"]],
+                             "reason": nullable(str), "orderNo": nullable(int), "tag": nullable(str),
+                             "type": ["type": "string", "enum": ["market", "limit", "stop"]], "limitPrice": nullable(num), "stopPrice": nullable(num),
+                             "reduceOnly": bool, "filled": num, "updatedAt": nullable(int)],
+                            required: ["id", "subscriptionId", "symbol", "side", "qty", "price", "status", "type", "reduceOnly", "filled"]),
             "OrderPage": page("Order"),
+            "OrderTransition": object(["from": nullable(str), "to": str, "reason": str, "time": int], required: ["to", "reason", "time"]),
+            "OrderDetail": object(["order": ["$ref": "#/components/schemas/Order"],
+                                   "transitions": ["type": "array", "items": ["$ref": "#/components/schemas/OrderTransition"]]]),
+            "Fill": object(["id": int, "subscriptionId": int, "executionId": int, "symbol": str, "orderNo": int, "tag": str, "side": str,
+                            "price": num, "qty": num, "fee": num, "realisedPnl": num, "positionAfter": num, "maker": bool, "liquidation": bool,
+                            "purpose": str, "time": int]),
+            "FillPage": page("Fill"),
+            "Balance": object(["free": num, "reserved": num]),
+            "Account": object(["symbol": str, "market": ["type": "string", "enum": markets], "leverage": num,
+                               "balances": object(["base": ["$ref": "#/components/schemas/Balance"], "quote": ["$ref": "#/components/schemas/Balance"]],
+                                                  required: ["quote"]),
+                               "position": object(["side": ["type": "string", "enum": ["long", "short"]], "qty": num, "entryPrice": num,
+                                                   "leverage": num, "margin": num, "liquidationPrice": num],
+                                                  required: ["side", "qty", "entryPrice", "leverage", "margin"]),
+                               "realisedPnl": num, "fees": num, "startEquity": num, "updatedAt": int],
+                              required: ["symbol", "market", "leverage", "balances", "realisedPnl", "fees", "startEquity", "updatedAt"]),
+            "Accounts": object(["subscriptionId": int, "market": ["type": "string", "enum": markets], "leverage": num,
+                                "accounts": ["type": "array", "items": ["$ref": "#/components/schemas/Account"]]]),
             "Position": object(["id": int, "subscriptionId": int, "symbol": str, "side": str, "qty": num, "entryPrice": num, "entryTime": int,
                                 "status": str, "exitPrice": nullable(num), "exitTime": nullable(int), "pnl": nullable(num),
                                 "returnPct": nullable(num), "exitReason": nullable(str)],

@@ -39,10 +39,10 @@ extension PlatformAPI {
         }
     }
 
-    /// The user's event stream: `signal`, `order` and `fill` events from the process's one
-    /// shared poller (`ActivityHub`, which also sees the executions of other workers), with a
-    /// heartbeat comment every 15 s. `?from=start` or `?after=s12,o40` first replays what came
-    /// before, from the database. At most `streamsPerUser` open streams per user and
+    /// The user's event stream: `signal`, `order` and `fill` events (a fill is a row of the
+    /// `fills` table, with its own id) from the process's one shared poller (`ActivityHub`, which
+    /// also sees the executions of other workers), with a heartbeat comment every 15 s.
+    /// `?from=start` or `?after=s12,o40,f7` first replays what came before, from the database. At most `streamsPerUser` open streams per user and
     /// `streamsTotal` in all: past either, 429.
     func stream(_ req: Request) async throws -> Response {
         let user = try await tokens.user(authorization: req.headers[.authorization]
@@ -61,13 +61,14 @@ extension PlatformAPI {
             throw p
         }
         // New activity only, or (`?from=start`) the user's history first; a reconnecting client
-        // may also send the last `s…`/`o…` ids it saw as `?after=s12,o40`.
-        var replay: (signal: Int64, order: Int64)? = req.uri.queryParameters["from"] == "start" ? (0, 0) : nil
+        // may also send the last `s…`/`o…`/`f…` ids it saw as `?after=s12,o40,f7`.
+        var replay: ActivityHub.Cursor? = req.uri.queryParameters["from"] == "start" ? (0, 0, 0) : nil
         if let after = req.uri.queryParameters["after"] {
-            var r = replay ?? (Int64.max, Int64.max)
+            var r = replay ?? (Int64.max, Int64.max, Int64.max)
             for part in after.split(separator: ",") {
                 if part.hasPrefix("s"), let v = Int64(part.dropFirst()) { r.signal = v }
                 if part.hasPrefix("o"), let v = Int64(part.dropFirst()) { r.order = v }
+                if part.hasPrefix("f"), let v = Int64(part.dropFirst()) { r.fill = v }
             }
             replay = r
         }
@@ -77,24 +78,27 @@ extension PlatformAPI {
             defer { ticket.finish() }
             let end = ContinuousClock.now + .seconds(seconds)
             var beat = ContinuousClock.now
-            var sent = (signal: Int64.max, order: Int64.max)
+            var sent: ActivityHub.Cursor = (Int64.max, Int64.max, Int64.max)
             try await writer.write(ByteBuffer(string: ": tradectl stream for user \(user)\n\n"))
             for await message in ticket.messages {
                 var text = ""
                 switch message {
-                case .start(let signal, let order):
-                    // Everything after (signal, order) comes from the hub; the history before it
-                    // from the database, in pages.
-                    sent = (min(from?.signal ?? signal, signal), min(from?.order ?? order, order))
-                    while sent.signal < signal || sent.order < order {
+                case .start(let start):
+                    // Everything after `start` comes from the hub; the history before it from the
+                    // database, in pages.
+                    sent = (min(from?.signal ?? start.signal, start.signal), min(from?.order ?? start.order, start.order),
+                            min(from?.fill ?? start.fill, start.fill))
+                    while sent.signal < start.signal || sent.order < start.order || sent.fill < start.fill {
                         let old = try db.activity(userID: user, afterSignal: sent.signal, afterOrder: sent.order)
-                        let page = Self.events(old.signals.filter { $0.id <= signal }, old.orders.filter { $0.id <= order }, after: &sent)
+                        let fills = sent.fill < start.fill ? try db.fills(userID: user, after: sent.fill) : []
+                        let page = Self.events((old.signals.filter { $0.id <= start.signal }, old.orders.filter { $0.id <= start.order },
+                                                fills.filter { $0.id <= start.fill }), after: &sent)
                         if page.isEmpty { break }
                         try await writer.write(ByteBuffer(string: page))
                     }
-                    sent = (max(sent.signal, signal), max(sent.order, order))
-                case .activity(let signals, let orders):
-                    text = Self.events(signals, orders, after: &sent)
+                    sent = (max(sent.signal, start.signal), max(sent.order, start.order), max(sent.fill, start.fill))
+                case .activity(let batch):
+                    text = Self.events(batch, after: &sent)
                 case .tick:
                     break
                 }
@@ -110,17 +114,20 @@ extension PlatformAPI {
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
-    /// The SSE text of signals and orders newer than `sent`, which it moves on.
-    static func events(_ signals: [SignalEntry], _ orders: [OrderEntry], after sent: inout (signal: Int64, order: Int64)) -> String {
+    /// The SSE text of signals, orders and fills newer than `sent`, which it moves on.
+    static func events(_ batch: ActivityHub.Batch, after sent: inout ActivityHub.Cursor) -> String {
         var text = ""
-        for s in signals where s.id > sent.signal {
+        for s in batch.signals where s.id > sent.signal {
             text += event("signal", id: "s\(s.id)", s)
             sent.signal = s.id
         }
-        for o in orders where o.id > sent.order {
+        for o in batch.orders where o.id > sent.order {
             text += event("order", id: "o\(o.id)", o)
-            if o.status == "filled" { text += event("fill", id: "f\(o.id)", o) }
             sent.order = o.id
+        }
+        for f in batch.fills where f.id > sent.fill {
+            text += event("fill", id: "f\(f.id)", f)
+            sent.fill = f.id
         }
         return text
     }

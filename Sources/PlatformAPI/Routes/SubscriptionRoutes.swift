@@ -13,7 +13,7 @@ extension PlatformAPI {
                 let strategy = try Input.id(ctx, "strategyId")
                 let body = try await Input.body(SubscribeBody.self, req, ctx)
                 let terms = try SubscriptionTerms(capital: body.capital, riskPerTrade: body.riskPerTrade, leverage: body.leverage ?? 1,
-                                                  allowShort: body.allowShort ?? true)
+                                                  allowShort: body.allowShort ?? true, market: body.market ?? .futures)
                 let id = try self.db.subscribe(userID: user, strategyID: strategy, terms: terms, brokerCredentialID: body.brokerCredentialId,
                                                quotas: self.options.quotas)
                 await self.registry?.invalidate()
@@ -43,10 +43,6 @@ extension PlatformAPI {
             statusEndpoint(.post, Self.subscriptions + "/{id}/pause", "Pause: no new orders, stops included", to: .paused),
             statusEndpoint(.post, Self.subscriptions + "/{id}/resume", "Resume a paused subscription", to: .active),
             statusEndpoint(.delete, Self.subscriptions + "/{id}", "Cancel (final); the history is kept", to: .cancelled),
-            paged(Self.subscriptions + "/{id}/orders", "Orders of one of your subscriptions (filled orders are the fills)",
-                  tag: "subscriptions", schema: "OrderPage") { db, user, id, limit, offset in
-                try db.orders(userID: user, subscriptionID: id, open: nil, limit: limit, offset: offset)
-            },
             paged(Self.subscriptions + "/{id}/positions", "Positions (trades) of one of your subscriptions",
                   tag: "subscriptions", schema: "PositionPage") { db, user, id, limit, offset in
                 try db.positions(userID: user, subscriptionID: id, limit: limit, offset: offset)

@@ -4,16 +4,21 @@ import Platform
 import Synchronization
 
 /// The one poller behind every event stream of this process: while any stream is open it reads
-/// everyone's new signals and orders once per poll (two indexed range reads, plus one read of who
-/// follows the strategies that signalled) and hands each stream its user's share, so an open
+/// everyone's new signals, orders and fills once per poll (three indexed range reads, plus one read
+/// of who follows the strategies that signalled) and hands each stream its user's share, so an open
 /// stream costs no database work of its own. Caps streams per user and in all.
 final class ActivityHub: Sendable {
+    /// The newest ids delivered: signals, orders and fills each have their own.
+    typealias Cursor = (signal: Int64, order: Int64, fill: Int64)
+    /// One user's share of a poll.
+    typealias Batch = (signals: [SignalEntry], orders: [OrderEntry], fills: [FillEntry])
+
     /// What a stream receives: first where the hub's delivery starts (everything with a larger id
     /// comes through the hub; what came before is the stream's to read from the database), then
     /// once per poll its user's new activity, or a tick (for heartbeats and the stream's end).
     enum Message: Sendable {
-        case start(signal: Int64, order: Int64)
-        case activity(signals: [SignalEntry], orders: [OrderEntry])
+        case start(Cursor)
+        case activity(Batch)
         case tick
     }
 
@@ -35,7 +40,7 @@ final class ActivityHub: Sendable {
         var perUser: [Int64: Int] = [:]
         var nextID: UInt64 = 0
         /// Everything with a larger id is still to be dispatched.
-        var cursor: (signal: Int64, order: Int64)?
+        var cursor: Cursor?
         var polling = false
     }
 
@@ -122,7 +127,7 @@ final class ActivityHub: Sendable {
     /// Polls while streams are open, then stops (the next stream starts it again).
     private func run() async {
         while true {
-            let (cursor, users) = state.withLock { s -> ((signal: Int64, order: Int64)?, Set<Int64>) in
+            let (cursor, users) = state.withLock { s -> (Cursor?, Set<Int64>) in
                 if s.streams.isEmpty {
                     s.polling = false
                     s.cursor = nil  // a later stream starts from the newest ids again
@@ -143,10 +148,10 @@ final class ActivityHub: Sendable {
                 for (id, r) in s.streams {
                     let message: Message
                     if !r.started {
-                        message = .start(signal: next.signal, order: next.order)
+                        message = .start(next)
                         s.streams[id]?.started = true
                     } else {
-                        message = byUser[r.user].map { .activity(signals: $0.signals, orders: $0.orders) } ?? .tick
+                        message = byUser[r.user].map { .activity($0) } ?? .tick
                     }
                     if case .dropped = r.continuation.yield(message), !message.isTick { stalled.append(id) }
                 }
@@ -159,21 +164,26 @@ final class ActivityHub: Sendable {
 
     /// Everyone's activity after `cursor`, by user; the cursor after it. Without a cursor (the
     /// first poll): the newest ids, and nothing to deliver.
-    private func read(after cursor: (signal: Int64, order: Int64)?, for users: Set<Int64>) throws(PlatformError)
-        -> ((signal: Int64, order: Int64), [Int64: (signals: [SignalEntry], orders: [OrderEntry])]) {
-        guard var next = cursor else { return (try db.activityCursors(), [:]) }
-        var byUser: [Int64: (signals: [SignalEntry], orders: [OrderEntry])] = [:]
+    private func read(after cursor: Cursor?, for users: Set<Int64>) throws(PlatformError) -> (Cursor, [Int64: Batch]) {
+        guard var next = cursor else {
+            let newest = try db.activityCursors()
+            return ((newest.signal, newest.order, try db.fillCursor()), [:])
+        }
+        var byUser: [Int64: Batch] = [:]
         let new = try db.activity(afterSignal: next.signal, afterOrder: next.order)
         if !new.signals.isEmpty {
             var byStrategy: [Int64: [Int64]] = [:]
             for f in try db.followers(of: Set(new.signals.map(\.strategyId)), among: users) { byStrategy[f.strategy, default: []].append(f.user) }
             for signal in new.signals {
-                for user in byStrategy[signal.strategyId] ?? [] { byUser[user, default: ([], [])].signals.append(signal) }
+                for user in byStrategy[signal.strategyId] ?? [] { byUser[user, default: ([], [], [])].signals.append(signal) }
             }
             next.signal = new.signals.last?.id ?? next.signal
         }
-        for (user, order) in new.orders where users.contains(user) { byUser[user, default: ([], [])].orders.append(order) }
+        for (user, order) in new.orders where users.contains(user) { byUser[user, default: ([], [], [])].orders.append(order) }
         next.order = new.orders.last?.order.id ?? next.order
+        let fills = try db.fills(after: next.fill)
+        for (user, fill) in fills where users.contains(user) { byUser[user, default: ([], [], [])].fills.append(fill) }
+        next.fill = fills.last?.fill.id ?? next.fill
         return (next, byUser)
     }
 }

@@ -37,6 +37,9 @@ struct StrategyBody: Decodable {
     var maxLagSeconds: Int?
     /// The seed's name for maxLagSeconds.
     var max_lag: Int?
+    /// The strategy's reference account (ORDERS.md): what `ctx.account` shows and what
+    /// subscribers mirror, scaled by capital.
+    var reference: ReferenceBody?
 
     var python: String? { source ?? code }
 
@@ -46,7 +49,7 @@ struct StrategyBody: Decodable {
         if let python, python.utf8.count > maxSourceBytes {
             throw Problem(.contentTooLarge, "source is \(python.utf8.count) bytes; the limit is \(maxSourceBytes)", field: "source")
         }
-        if base != nil, python == nil, symbols == nil, timeframe == nil, lookback == nil, params == nil { return nil }
+        if base != nil, python == nil, symbols == nil, timeframe == nil, lookback == nil, params == nil, reference == nil { return nil }
         let tf: Timeframe
         if let text = timeframe {
             guard let parsed = Timeframe(rawValue: text) else {
@@ -72,9 +75,24 @@ struct StrategyBody: Decodable {
         if let params, case .object = params {} else if params != nil {
             throw Problem(.unprocessableContent, "params must be a JSON object", field: "params", code: "invalid-input")
         }
+        let ref = reference?.spec(over: base?.reference ?? ReferenceSpec()) ?? base?.reference ?? ReferenceSpec()
+        _ = try ref.terms()  // names reference.capital, reference.leverage or reference.riskPerTrade
         return StrategyVersionSpec(source: code, params: params.map { $0.jsonText } ?? base?.params ?? "{}",
                                    symbols: try SymbolGrammar.normalized(symbols), timeframe: tf, lookback: lookback ?? base?.lookback ?? 200,
-                                   isolation: .process)
+                                   isolation: .process, reference: ref)
+    }
+}
+
+/// A strategy's reference account; what is left out keeps its current (or default) value.
+struct ReferenceBody: Decodable {
+    var capital: Double?
+    var market: MarketKind?
+    var leverage: Double?
+    var riskPerTrade: Double?
+
+    func spec(over base: ReferenceSpec) -> ReferenceSpec {
+        ReferenceSpec(capital: capital ?? base.capital, market: market ?? base.market, leverage: leverage ?? base.leverage,
+                      riskPerTrade: riskPerTrade ?? base.riskPerTrade)
     }
 }
 
@@ -84,6 +102,8 @@ struct SubscribeBody: Decodable {
     var leverage: Double?
     var allowShort: Bool?
     var brokerCredentialId: String?
+    /// Where the subscriber's orders go: futures (the default) or spot.
+    var market: MarketKind?
 }
 
 struct CredentialBody: Decodable {

@@ -37,6 +37,7 @@ struct StrategyView: Encodable {
     var lookback: Int
     var isolation: String
     var params: JSONValue
+    var reference: ReferenceView
     var activeSubscribers: Int
     var createdAt: Int64
     var updatedAt: Int64
@@ -64,6 +65,7 @@ struct StrategyView: Encodable {
         lookback = s.version.spec.lookback
         isolation = s.version.spec.isolation.rawValue
         params = JSONValue.parse(s.version.spec.params)
+        reference = ReferenceView(s.version.spec.reference)
         activeSubscribers = s.activeSubscribers
         createdAt = s.createdAt
         updatedAt = s.updatedAt
@@ -74,6 +76,22 @@ struct StrategyView: Encodable {
         source = owner && s.kind == .code ? s.version.spec.source : nil
         self.webhookToken = owner ? webhookToken : nil
         self.versions = versions?.map { VersionView(id: $0.id, version: $0.version, timeframe: $0.spec.timeframe.rawValue, symbols: $0.spec.symbols) }
+    }
+}
+
+/// A strategy's reference account: the capital its orders are sized for, its market, leverage
+/// and the risk per trade its signals are sized with.
+struct ReferenceView: Encodable {
+    var capital: Double
+    var market: MarketKind
+    var leverage: Double
+    var riskPerTrade: Double
+
+    init(_ r: ReferenceSpec) {
+        capital = r.capital
+        market = r.market
+        leverage = r.leverage
+        riskPerTrade = r.riskPerTrade
     }
 }
 
@@ -91,6 +109,7 @@ struct SubscriptionView: Encodable {
     var riskPerTrade: Double
     var leverage: Double
     var allowShort: Bool
+    var market: MarketKind
     var brokerCredentialId: String?
     var status: SubscriptionStatus
     var createdAt: Int64
@@ -102,6 +121,7 @@ struct SubscriptionView: Encodable {
         riskPerTrade = s.terms.riskPerTrade
         leverage = s.terms.leverage
         allowShort = s.terms.allowShort
+        market = s.terms.market
         brokerCredentialId = s.brokerCredentialID
         status = s.status
         createdAt = s.createdAt

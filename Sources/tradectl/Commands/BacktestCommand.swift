@@ -16,6 +16,10 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "Leverage, 1…125.") var leverage = 1.0
     @Option(help: "Whether SELL may open a short (true/false).") var allowShort = true
     @Option(help: "Fee per side, in basis points.") var feeBps = 0.0
+    @Option(help: "Market of the account: spot (balances, no shorts) or futures (isolated margin, liquidation).")
+    var market: MarketKind = .futures
+    @Option(help: "Fee on limit (maker) fills, in basis points (default: --fee-bps).") var makerFeeBps: Double?
+    @Option(help: "Fee on market and stop (taker) fills, in basis points (default: --fee-bps).") var takerFeeBps: Double?
     @Option(help: "Slippage, in basis points.") var slippageBps = 0.0
     @Option(help: "Isolation level: shared, subinterpreter or process.") var isolation: IsolationLevel = .shared
     @Option(help: "Strategy parameters as a JSON object.") var params = "{}"
@@ -27,9 +31,9 @@ struct BacktestCommand: AsyncParsableCommand {
         do {
             let all = try candles.load()
             let source = try StrategySource(file: file)
-            let terms = try SubscriptionTerms(capital: capital, riskPerTrade: risk, leverage: leverage, allowShort: allowShort)
-            let settings = BacktestSettings(terms: terms, feeBps: feeBps, slippageBps: slippageBps, lookback: candles.lookback,
-                                            isolation: isolation, params: params)
+            let terms = try SubscriptionTerms(capital: capital, riskPerTrade: risk, leverage: leverage, allowShort: allowShort, market: market)
+            let settings = BacktestSettings(terms: terms, feeBps: feeBps, makerFeeBps: makerFeeBps, takerFeeBps: takerFeeBps,
+                                            slippageBps: slippageBps, lookback: candles.lookback, isolation: isolation, params: params)
             let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
             result = try await Backtester.run(source: source, candles: all, settings: settings, host: host,
                                               progress: { done, total in bar.update(done, of: total) })
@@ -40,7 +44,8 @@ struct BacktestCommand: AsyncParsableCommand {
             Output.failPlatform(e, json: json)
         }
         if json {
-            print(Output.json(["trades": BacktestOutput.trades(result), "stats": BacktestOutput.stats(result)]))
+            print(Output.json(["trades": BacktestOutput.trades(result), "stats": BacktestOutput.stats(result),
+                               "orders": BacktestOutput.orders(result), "fills": BacktestOutput.fills(result)]))
         } else {
             print(BacktestOutput.table(result))
         }
@@ -101,6 +106,7 @@ enum BacktestOutput {
             ("realised P&L", String(format: "%.2f", s.realisedPnl)), ("unrealised P&L", String(format: "%.2f", s.unrealisedPnl)),
             ("return", String(format: "%.2f%%", s.returnPct)), ("max drawdown", String(format: "%.2f%%", s.maxDrawdownPct)),
             ("profit factor", s.profitFactor.map { String(format: "%.2f", $0) } ?? "—"),
+            ("orders", BacktestOutput.orderSummary(r)), ("fills", BacktestOutput.fillSummary(r)),
             ("failed calls", "\(r.failedCalls)"), ("speed", String(format: "%.0f candles/s", r.candlesPerSecond)),
             ("time in strategy", String(format: "%.1f%% of wall time", r.strategyShare * 100)),
             ("phases (s)", ["lock", "data", "strategy", "fanout", "commit", "project"].map { String(format: "%@ %.2f", $0, r.phaseSeconds[$0] ?? 0) }

@@ -68,8 +68,9 @@ function onOrder(event) {
   const o = JSON.parse(event.data);
   seen.o = Math.max(seen.o, o.id);
   if (!tables.some((t) => t.dataset.live === "orders" && Number(t.dataset.subscription) === o.subscriptionId)) return;
-  add("orders", "o" + o.id, [[time(o.candleTime)], [o.side], [qty(o.qty)], [price(o.price)], [group(o.fee, 2)], [o.purpose],
-    [o.status, o.status]]);
+  const at = o.type === "limit" ? o.limitPrice : o.type === "stop" ? o.stopPrice : null;
+  add("orders", "o" + o.id, [[time(o.candleTime)], [o.type + (o.tag ? " " + o.tag : "")], [o.side], [qty(o.qty)],
+    [o.filled > 0 || at == null ? price(o.price) : "@ " + price(at)], [group(o.fee, 2)], [o.purpose], [o.status, o.status]]);
 }
 
 // Start after the newest rows the page was rendered with, so nothing between render and connect is lost.

@@ -407,6 +407,11 @@ enum EmbeddedTemplates {
     <input id="riskPercent" name="riskPercent" inputmode="decimal" required value="{{riskPercent}}"{{#errorField.riskPercent}} aria-invalid="true" aria-describedby="sub-error"{{/errorField.riskPercent}}>
     <label for="leverage">Leverage <span class="hint">(1–125)</span></label>
     <input id="leverage" name="leverage" inputmode="decimal" required value="{{leverage}}"{{#errorField.leverage}} aria-invalid="true" aria-describedby="sub-error"{{/errorField.leverage}}>
+    <label for="market">Market <span class="hint">(futures: leverage, shorts and a liquidation price; spot: balances, no shorts)</span></label>
+    <select id="market" name="market"{{#errorField.market}} aria-invalid="true" aria-describedby="sub-error"{{/errorField.market}}>
+      <option value="futures"{{^spot}} selected{{/spot}}>Futures (USDT-margined, isolated)</option>
+      <option value="spot"{{#spot}} selected{{/spot}}>Spot</option>
+    </select>
     <label class="check"><input type="checkbox" name="allowShort" value="on"{{#allowShort}} checked{{/allowShort}}> Allow short positions <span class="hint">(otherwise a SELL only closes)</span></label>
     <label for="brokerCredentialId">Broker credential</label>
     <select id="brokerCredentialId" name="brokerCredentialId"{{#errorField.brokerCredentialId}} aria-invalid="true" aria-describedby="sub-error"{{/errorField.brokerCredentialId}}>
@@ -422,7 +427,7 @@ enum EmbeddedTemplates {
 <div class="page-head">
   <div>
     <h1>{{strategy}} <span class="tag {{status}}" data-status>{{status}}</span></h1>
-    <p class="meta">Subscription #{{id}} · capital {{capital}} · risk {{risk}} per trade · leverage {{leverage}} · shorts {{#allowShort}}allowed{{/allowShort}}{{^allowShort}}not allowed{{/allowShort}}{{#credential}} · credential {{credential}}{{/credential}} · since {{created}}</p>
+    <p class="meta">Subscription #{{id}} · capital {{capital}} · risk {{risk}} per trade · {{market}} · leverage {{leverage}} · shorts {{#allowShort}}allowed{{/allowShort}}{{^allowShort}}not allowed{{/allowShort}}{{#credential}} · credential {{credential}}{{/credential}} · since {{created}}</p>
   </div>
   <div class="actions">
     {{#strategyLive}}<a class="button secondary" href="/strategies/{{strategyId}}">Strategy</a>{{/strategyLive}}
@@ -466,12 +471,12 @@ enum EmbeddedTemplates {
   {{#noSignals}}<p class="empty" data-empty="signals">No signal yet: new ones appear here as they happen.</p>{{/noSignals}}
 </section>
 <section aria-labelledby="orders-h">
-  <h2 id="orders-h">Orders <small>(newest 50 of <span data-count="orders">{{ordersTotal}}</span>; filled orders are the fills)</small></h2>
+  <h2 id="orders-h">Orders <small>(newest 50 of <span data-count="orders">{{ordersTotal}}</span>; open ones rest at the price after @)</small></h2>
   <div class="table-wrap" tabindex="0" role="region" aria-labelledby="orders-h">
-  <table>
-    <thead><tr><th scope="col">Candle</th><th scope="col">Side</th><th scope="col">Qty</th><th scope="col">Price</th><th scope="col">Fee</th><th scope="col">Purpose</th><th scope="col">Status</th></tr></thead>
+  <table data-table="orders">
+    <thead><tr><th scope="col">Candle</th><th scope="col">Order</th><th scope="col">Side</th><th scope="col">Qty</th><th scope="col">Price</th><th scope="col">Fee</th><th scope="col">Purpose</th><th scope="col">State</th></tr></thead>
     <tbody data-live="orders" data-subscription="{{id}}">
-    {{#orders}}<tr data-id="o{{id}}"><td>{{time}}</td><td>{{side}}</td><td>{{qty}}</td><td>{{price}}</td><td>{{fee}}</td><td>{{purpose}}</td><td><span class="tag {{status}}">{{status}}</span>{{#reason}} <small>{{reason}}</small>{{/reason}}</td></tr>{{/orders}}
+    {{#orders}}<tr data-id="o{{id}}"><td>{{time}}</td><td>{{type}}{{#tag}} <small>{{tag}}</small>{{/tag}}</td><td>{{side}}</td><td>{{qty}}</td><td>{{price}}</td><td>{{fee}}</td><td>{{purpose}}</td><td><span class="tag {{status}}">{{status}}</span>{{#reason}} <small>{{reason}}</small>{{/reason}}</td></tr>{{/orders}}
     </tbody>
   </table>
   </div>
@@ -489,9 +494,43 @@ enum EmbeddedTemplates {
   </div>
   {{#noPositions}}<p class="empty">No position yet.</p>{{/noPositions}}
 </section>
-<section aria-labelledby="balances-h">
-  <h2 id="balances-h">Balances</h2>
-  <p class="hint">Balances, open orders and fills per account arrive with the order level (limit and stop orders on the paper exchange); until then a subscription trades its strategy's signals with the capital above.</p>
+<section aria-labelledby="account-h">
+  <h2 id="account-h">Account</h2>
+  {{#accounts}}
+  <dl class="figures wide" aria-label="{{symbol}} {{market}} account" data-account="{{symbol}}">
+    {{#spot}}
+    <div><dt>Quote free</dt><dd>{{quoteFree}}</dd></div>
+    <div><dt>Quote reserved</dt><dd>{{quoteReserved}}</dd></div>
+    <div><dt>{{symbol}} base free</dt><dd>{{baseFree}}</dd></div>
+    <div><dt>Base reserved</dt><dd>{{baseReserved}}</dd></div>
+    {{/spot}}
+    {{^spot}}
+    <div><dt>Wallet free</dt><dd>{{quoteFree}}</dd></div>
+    <div><dt>Margin and orders</dt><dd>{{quoteReserved}}</dd></div>
+    {{#position}}
+    <div><dt>Position</dt><dd>{{side}} {{qty}} @ {{entry}} · {{leverage}}</dd></div>
+    <div><dt>Margin</dt><dd>{{margin}}</dd></div>
+    <div><dt>Liquidation price</dt><dd data-liquidation>{{liquidation}}</dd></div>
+    {{/position}}
+    {{^position}}<div><dt>Position</dt><dd>flat · {{leverage}}</dd></div>{{/position}}
+    {{/spot}}
+    <div><dt>Realised</dt><dd class="{{realisedTone}}">{{realised}}</dd></div>
+    <div><dt>Fees</dt><dd>{{fees}}</dd></div>
+  </dl>
+  {{/accounts}}
+  {{#noAccounts}}<p class="empty">No account yet: it opens with this subscription's first execution.</p>{{/noAccounts}}
+</section>
+<section aria-labelledby="fills-h">
+  <h2 id="fills-h">Fills <small>(newest 50 of {{fillsTotal}})</small></h2>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="fills-h">
+  <table data-table="fills">
+    <thead><tr><th scope="col">Candle</th><th scope="col">Order</th><th scope="col">Side</th><th scope="col">Qty</th><th scope="col">Price</th><th scope="col">Fee</th><th scope="col">Role</th><th scope="col">Realised</th></tr></thead>
+    <tbody>
+    {{#fills}}<tr><td>{{time}}</td><td>{{tag}}</td><td>{{side}}</td><td>{{qty}}</td><td>{{price}}</td><td>{{fee}}</td><td>{{#liquidation}}<span class="tag cancelled">liquidation</span>{{/liquidation}}{{^liquidation}}{{role}}{{/liquidation}}</td><td class="{{tone}}">{{pnl}}</td></tr>{{/fills}}
+    </tbody>
+  </table>
+  </div>
+  {{#noFills}}<p class="empty">No fill yet.</p>{{/noFills}}
 </section>
 """#####,
         "subscriptions": #####"""

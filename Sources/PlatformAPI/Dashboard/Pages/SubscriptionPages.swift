@@ -59,7 +59,7 @@ extension Dashboard {
         return [
             "id": s.id, "name": s.name, "symbols": s.version.spec.symbols.joined(separator: ", "), "timeframe": s.version.spec.timeframe.rawValue,
             "capital": fields["capital"] ?? "10000", "riskPercent": fields["riskPercent"] ?? "1", "leverage": fields["leverage"] ?? "1",
-            "allowShort": fields.isEmpty ? true : fields["allowShort"] != nil,
+            "allowShort": fields.isEmpty ? true : fields["allowShort"] != nil, "spot": fields["market"] == "spot",
             "credentials": try db.credentials(userID: req.user).map { c -> [String: Any] in
                 ["id": c.id, "label": c.label, "broker": c.broker, "hint": c.hint, "selected": c.id == chosen]
             },
@@ -76,6 +76,7 @@ extension Dashboard {
             body[field == "riskPercent" ? "riskPerTrade" : field] = field == "riskPercent" ? v / 100 : v
         }
         if let c = form.text("brokerCredentialId") { body["brokerCredentialId"] = c }
+        if let m = form.text("market") { body["market"] = m }
         return (body, nil)
     }
 
@@ -121,6 +122,7 @@ extension Dashboard {
         content["positions"] = positions.items.map(positionRow)
         content["positionsTotal"] = positions.total
         content["noPositions"] = positions.items.isEmpty
+        content.merge(try orderLevelView(sub, user: req.user)) { _, new in new }
         let signals = try db.signals(viewerID: req.user, strategyID: sub.strategyID, limit: 20, offset: 0)
         content["signals"] = signals.items.map(signalRow)
         content["noSignals"] = signals.items.isEmpty
@@ -139,8 +141,11 @@ extension Dashboard {
     }
 
     func orderRow(_ o: OrderEntry) -> [String: Any] {
-        ["id": o.id, "time": Format.time(o.candleTime), "symbol": o.symbol, "side": o.side, "qty": Format.qty(o.qty),
-         "price": Format.price(o.price), "fee": Format.money(o.fee), "purpose": o.purpose, "status": o.status, "reason": o.reason ?? ""]
+        // A resting limit or stop shows its own price; a fill its average price.
+        let at = o.type == "limit" ? o.limitPrice : o.type == "stop" ? o.stopPrice : nil
+        return ["id": o.id, "time": Format.time(o.candleTime), "symbol": o.symbol, "side": o.side, "qty": Format.qty(o.qty),
+                "price": o.filled > 0 || at == nil ? Format.price(o.price) : "@ " + Format.price(at ?? 0), "fee": Format.money(o.fee),
+                "purpose": o.purpose, "status": o.status, "reason": o.reason ?? "", "type": o.type, "tag": o.tag ?? ""]
     }
 
     func positionRow(_ p: PositionEntry) -> [String: Any] {
