@@ -117,6 +117,8 @@ def test_an_order_level_subscription_shows_its_orders_account_and_fills(new_page
     assert "Quote reserved" in account.inner_text()
     assert page.locator('table[data-table="fills"]').count() == 1
     assert_no_horizontal_overflow(page)
+    page.locator("#orders-h").scroll_into_view_if_needed()
+    screenshot(page, "subscription-orders-desktop")
 
 
 def test_dark_mode_persists_across_a_reload(new_page):
