@@ -86,6 +86,9 @@ def test_a_signal_from_the_scheduler_appears_without_a_reload(new_page):
     # live.js inserts rows it receives from /api/stream with the class "fresh".
     page.wait_for_selector('tbody[data-live="signals"] tr.fresh', timeout=30_000)
     page.wait_for_selector('tbody[data-live="orders"] tr.fresh', timeout=30_000)
+    # Each signal's market order fills: the fill event (a row of `fills`) lands in the fills table.
+    page.wait_for_selector('tbody[data-live="fills"] tr.fresh', timeout=30_000)
+    assert page.locator('tbody[data-live="fills"] tr.fresh td').nth(6).inner_text() in ("taker", "maker", "liquidation")
     assert page.evaluate("() => window.__notReloaded") is True
     assert page.locator('tbody[data-live="signals"] tr').count() > before
     first = page.locator('tbody[data-live="signals"] tr').first

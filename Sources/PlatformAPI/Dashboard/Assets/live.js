@@ -3,7 +3,7 @@
 
 const status = document.querySelector("[data-live-status]");
 const tables = [...document.querySelectorAll("tbody[data-live]")];
-const seen = { s: 0, o: 0 };
+const seen = { s: 0, o: 0, f: 0 };
 let source = null;
 let retry = 1000;
 
@@ -73,6 +73,15 @@ function onOrder(event) {
     [o.filled > 0 || at == null ? price(o.price) : "@ " + price(at)], [group(o.fee, 2)], [o.purpose], [o.status, o.status]]);
 }
 
+function onFill(event) {
+  const f = JSON.parse(event.data);
+  seen.f = Math.max(seen.f, f.id);
+  if (!tables.some((t) => t.dataset.live === "fills" && Number(t.dataset.subscription) === f.subscriptionId)) return;
+  const pnl = f.realisedPnl === 0 ? "" : (f.realisedPnl > 0 ? "+" : "") + group(f.realisedPnl, 2);
+  add("fills", "f" + f.id, [[time(f.time)], [f.tag], [f.side], [qty(f.qty)], [price(f.price)], [group(f.fee, 2)],
+    f.liquidation ? ["liquidation", "cancelled"] : [f.maker ? "maker" : "taker"], [pnl]]);
+}
+
 // Start after the newest rows the page was rendered with, so nothing between render and connect is lost.
 for (const row of document.querySelectorAll("tbody[data-live] tr[data-id]")) {
   const kind = row.dataset.id[0], id = Number(row.dataset.id.slice(1));
@@ -83,9 +92,10 @@ function connect() {
   const parts = Object.entries(seen).filter(([, id]) => id > 0).map(([kind, id]) => kind + id);
   const after = parts.length ? "?after=" + parts.join(",") : "";
   source = new EventSource("/api/stream" + after);
-  source.addEventListener("open", () => { retry = 1000; say("Live: new signals and orders appear here as they happen.", true); });
+  source.addEventListener("open", () => { retry = 1000; say("Live: new signals, orders and fills appear here as they happen.", true); });
   source.addEventListener("signal", onSignal);
   source.addEventListener("order", onOrder);
+  source.addEventListener("fill", onFill);
   source.addEventListener("error", () => {
     source.close();
     say("Live updates paused; reconnecting…", false);

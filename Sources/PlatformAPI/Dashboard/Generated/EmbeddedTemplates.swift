@@ -525,12 +525,12 @@ enum EmbeddedTemplates {
   <div class="table-wrap" tabindex="0" role="region" aria-labelledby="fills-h">
   <table data-table="fills">
     <thead><tr><th scope="col">Candle</th><th scope="col">Order</th><th scope="col">Side</th><th scope="col">Qty</th><th scope="col">Price</th><th scope="col">Fee</th><th scope="col">Role</th><th scope="col">Realised</th></tr></thead>
-    <tbody>
-    {{#fills}}<tr><td>{{time}}</td><td>{{tag}}</td><td>{{side}}</td><td>{{qty}}</td><td>{{price}}</td><td>{{fee}}</td><td>{{#liquidation}}<span class="tag cancelled">liquidation</span>{{/liquidation}}{{^liquidation}}{{role}}{{/liquidation}}</td><td class="{{tone}}">{{pnl}}</td></tr>{{/fills}}
+    <tbody data-live="fills" data-subscription="{{id}}">
+    {{#fills}}<tr data-id="f{{id}}"><td>{{time}}</td><td>{{tag}}</td><td>{{side}}</td><td>{{qty}}</td><td>{{price}}</td><td>{{fee}}</td><td>{{#liquidation}}<span class="tag cancelled">liquidation</span>{{/liquidation}}{{^liquidation}}{{role}}{{/liquidation}}</td><td class="{{tone}}">{{pnl}}</td></tr>{{/fills}}
     </tbody>
   </table>
   </div>
-  {{#noFills}}<p class="empty">No fill yet.</p>{{/noFills}}
+  {{#noFills}}<p class="empty" data-empty="fills">No fill yet.</p>{{/noFills}}
 </section>
 """#####,
         "subscriptions": #####"""
