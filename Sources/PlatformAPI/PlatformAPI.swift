@@ -77,13 +77,17 @@ public final class PlatformAPI: Sendable {
     public let metrics: MetricsExporter
     /// A hash checked when a login names an unknown email, so both cost the same.
     let dummyHash: String
+    /// Bots (`/api/bots`); nil answers 503 there.
+    let bots: BotDesk?
 
     /// - Parameter metrics: the registry behind the process's Prometheus metrics factory (the
     ///   caller bootstraps `MetricsSystem` with it), exported at `/metrics`.
+    /// - Parameter bots: creates, previews and stops bots (`/api/bots`); nil answers 503 there.
     public init(db: PlatformDatabase, secrets: APISecrets, validator: any StrategyValidator, coordinator: Coordinator?,
                 registry: (any StrategyRegistry)? = nil, options: APIOptions = APIOptions(),
-                metrics: PrometheusCollectorRegistry? = nil) async {
+                metrics: PrometheusCollectorRegistry? = nil, bots: BotDesk? = nil) async {
         self.registry = registry
+        self.bots = bots
         self.db = db
         self.tokens = await TokenIssuer(secret: secrets.jwtSecret) { [db] id in try db.user(id: id) != nil }
         self.vault = Vault(key: secrets.masterKey)
@@ -102,6 +106,7 @@ public final class PlatformAPI: Sendable {
     /// Every route of the API.
     var endpoints: [Endpoint] {
         authEndpoints + strategyEndpoints + subscriptionEndpoints + orderEndpoints + credentialEndpoints + activityEndpoints + opsEndpoints
+            + botEndpoints
     }
 
     public func router() -> Router<APIContext> {

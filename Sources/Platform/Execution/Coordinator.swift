@@ -163,7 +163,10 @@ public final class Coordinator: Sendable {
     ///
     /// - Throws: `PlatformError.invalidInput` naming the field for a candle or signal out of
     ///   bounds; storage errors. A key committed before is `.alreadyExecuted`, not an error.
-    public func commit(signals: [Signal], version: StoredVersion, window: CandleWindow) async throws(PlatformError) -> ExecutionReport {
+    ///
+    /// `intents` are placed the same way, before the signals (a bot's stop: cancel all, then CLOSE).
+    public func commit(signals: [Signal], intents: [OrderIntent] = [], version: StoredVersion,
+                       window: CandleWindow) async throws(PlatformError) -> ExecutionReport {
         let key = ExecutionKey(versionID: version.id, symbol: window.symbol, timeframe: window.timeframe, candleTime: window.times[window.count - 1])
         var report = ExecutionReport(key: key, outcome: .alreadyExecuted)
         do {
@@ -178,11 +181,11 @@ public final class Coordinator: Sendable {
         let bar = Self.bar(window)
         do throws(PlatformError) {
             var reference = try referenceStep(version, symbol: key.symbol, rules: rules, bar: bar)
-            _ = reference.apply([], signals: signals, bar: bar)
+            let accepted = reference.apply(intents, signals: signals, bar: bar)
             let record = ExecutionRecord(key: key, strategyID: version.strategyID, status: "ok", error: nil, stdout: "", stderr: "",
                                          signals: signals, newStateJSON: nil, reference: (reference.state, reference.equity(at: bar)),
                                          worker: worker, micros: (0, 0, 0))
-            let fanout = try OrderFanout(rules: rules, slippageBps: slippageBps, bar: bar, signals: signals, intents: [],
+            let fanout = try OrderFanout(rules: rules, slippageBps: slippageBps, bar: bar, signals: signals, intents: accepted,
                                          referenceCapital: version.spec.reference.capital)
             let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber)
             report.executionID = result.executionID
@@ -190,6 +193,7 @@ public final class Coordinator: Sendable {
             report.commitMicros = result.commitMicros
             report.outcome = .committed(status: "ok")
             report.signals = signals
+            report.intents = accepted
             Self.count(result.changes, into: &report)
         } catch where error.code == .duplicateExecution {
             return report

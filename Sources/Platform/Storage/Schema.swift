@@ -199,6 +199,7 @@ enum Schema {
         registerTenancy(&m)
         registerIntegrity(&m)
         registerOrders(&m)
+        registerBots(&m)
         return m
     }
 }

@@ -56,7 +56,7 @@ extension PlatformAPI {
             "info": ["title": "tradectl API", "version": "1.0.0",
                      "description": "Upload Python strategies, subscribe with your own sizing, follow signals, orders and fills."],
             "paths": paths,
-            "components": ["schemas": Self.schemas, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]],
+            "components": ["schemas": Self.schemas.merging(Self.botSchemas) { a, _ in a }, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]],
         ]
         return try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
     }

@@ -74,7 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
             options.streamsTotal = maxStreams
             let api = await PlatformAPI(db: parts.database, secrets: secrets, validator: ProcessValidator(host: runtime),
                                         coordinator: parts.coordinator, registry: parts.registry, options: options,
-                                        metrics: ProcessMetrics.registry)
+                                        metrics: ProcessMetrics.registry,
+                                        bots: BotDesk(db: parts.database, catalog: BotCatalog(host: runtime), coordinator: parts.coordinator,
+                                                      candles: parts.source, clock: parts.clock, quotas: options.quotas))
             if !noDemoSeed, let root = HostConfiguration.projectRoot {
                 try await DemoSeed(api: api, host: runtime, coordinator: parts.coordinator, candles: parts.source, clock: parts.clock,
                                    logger: logger).seedIfEmpty(strategies: root + "/python/strategies")
