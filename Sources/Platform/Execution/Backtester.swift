@@ -12,6 +12,8 @@ public struct BacktestSettings: Sendable {
     public var lookback: Int
     public var isolation: IsolationLevel
     public var params: String
+    /// The symbol's tick, lot step and minimums (its fees are the ones above); nil: no rounding.
+    public var rules: SymbolRules?
 
     /// - Parameter feeBps: one fee for every fill, when the maker and taker fees are not given apart.
     public init(terms: SubscriptionTerms, feeBps: Double = 0, makerFeeBps: Double? = nil, takerFeeBps: Double? = nil,
@@ -42,6 +44,11 @@ public struct BacktestResult: Sendable {
     /// Every order placed, with its final state, and every fill (liquidations among them).
     public var orders: [OrderEntry]
     public var fills: [FillEntry]
+    /// The subscriber's account at the end, and the strategy's `ctx.state` (a bot's statistics).
+    public var account: AccountEntry?
+    public var state: String?
+    /// The reference account's equity at each close (the subscriber mirrors it at ratio 1).
+    public var equity: [Double] = []
     public var candles: Int
     public var failedCalls: Int
     public var wallSeconds: Double
@@ -66,8 +73,9 @@ public enum Backtester {
         let db = try PlatformDatabase.inMemory()
         let user = try db.createUser(name: "backtest")
         let fee = (maker: settings.makerFeeBps / 10_000, taker: settings.takerFeeBps / 10_000)
-        try db.setRules(symbol: candles.symbol, SymbolRules(spotMakerFee: fee.maker, spotTakerFee: fee.taker, futuresMakerFee: fee.maker,
-                                                            futuresTakerFee: fee.taker))
+        var rules = settings.rules ?? SymbolRules()
+        (rules.spotMakerFee, rules.spotTakerFee, rules.futuresMakerFee, rules.futuresTakerFee) = (fee.maker, fee.taker, fee.maker, fee.taker)
+        try db.setRules(symbol: candles.symbol, rules)
         let t = settings.terms
         let spec = StrategyVersionSpec(source: source.code, params: settings.params, symbols: [candles.symbol], timeframe: tf,
                                        lookback: settings.lookback, isolation: settings.isolation,
@@ -116,6 +124,10 @@ public enum Backtester {
                               stats: TradeStats.compute(trades: trades, unrealised: unrealised, capital: t.capital),
                               orders: try db.allOrders(userID: user, subscriptionID: subscription),
                               fills: try db.allFills(userID: user, subscriptionID: subscription),
+                              account: try db.accounts(userID: user, subscriptionID: subscription).first,
+                              state: try db.read { d in try String.fetchOne(d, sql: "SELECT state FROM strategy_state LIMIT 1") },
+                              equity: try db.referenceEquity(strategyID: version.strategyID, symbol: candles.symbol,
+                                                             limit: candles.count).map(\.equity),
                               candles: candles.count - first, failedCalls: failed, wallSeconds: wall,
                               strategySeconds: Double(python) / 1e9,
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))

@@ -42,7 +42,9 @@ enum Output {
     /// Reports a platform error and exits non-zero.
     static func failPlatform(_ e: PlatformError, json: Bool) -> Never {
         if json {
-            print(Output.json(["error": ["code": e.code.rawValue, "message": e.message, "traceback": NSNull()]]))
+            var error: [String: Any] = ["code": e.code.rawValue, "message": e.message, "traceback": NSNull()]
+            if let field = e.field { error["field"] = field }
+            print(Output.json(["error": error]))
         } else {
             FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         }
