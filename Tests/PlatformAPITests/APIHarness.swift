@@ -17,7 +17,8 @@ struct APIHarness {
     let api: PlatformAPI
     let host: StrategyHost
 
-    init(options: APIOptions? = nil, metrics: PrometheusCollectorRegistry? = nil) async throws {
+    /// - Parameter clock: the bots' clock (their start price is the newest close in the database's candle store).
+    init(options: APIOptions? = nil, metrics: PrometheusCollectorRegistry? = nil, clock: VirtualClock = .real) async throws {
         dir = NSTemporaryDirectory() + "tradectl-api-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         db = try PlatformDatabase(path: dir + "/api.sqlite")
@@ -25,8 +26,10 @@ struct APIHarness {
         var o = options ?? APIOptions()
         if options == nil { o.bcryptCost = 4; o.authRequestsPerMinute = 1_000; o.metricsToken = Self.operatorToken }
         let secrets = APISecrets(jwtSecret: Array(repeating: 7, count: 32), masterKey: SymmetricKey(size: .bits256))
-        api = await PlatformAPI(db: db, secrets: secrets, validator: ProcessValidator(host: host),
-                                coordinator: try Coordinator(db: db, host: host), options: o, metrics: metrics)
+        let coordinator = try Coordinator(db: db, host: host)
+        api = await PlatformAPI(db: db, secrets: secrets, validator: ProcessValidator(host: host), coordinator: coordinator, options: o,
+                                metrics: metrics, bots: BotDesk(db: db, catalog: BotCatalog(host: host), coordinator: coordinator, clock: clock,
+                                                                quotas: o.quotas))
     }
 
     func run(_ body: @Sendable (Client) async throws -> Void) async throws {

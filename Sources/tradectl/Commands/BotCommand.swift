@@ -68,7 +68,8 @@ struct BotArguments: ParsableArguments {
     func spec(symbol: String, timeframe: Timeframe, rules: MarketRules, price: Double, catalog: BotCatalog) async throws(PlatformError) -> BotSpec {
         let kind = try BotKind(parsing: type)
         let wanted = try marketKind()
-        var amount = investment ?? (try paramsObject()["investment"] as? NSNumber)?.doubleValue
+        let given = (try paramsObject()["investment"] as? NSNumber)?.doubleValue
+        var amount = investment ?? given
         if amount == nil, kind == .dca || kind == .dcaFutures {
             let preview = try await catalog.preview(kind, params: try paramsText(), rules: rules, price: price)
             amount = ((try? JSONSerialization.jsonObject(with: Data(preview.utf8))) as? [String: Any])?["investment"] as? Double

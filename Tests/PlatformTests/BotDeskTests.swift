@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+@testable import Platform
+import StrategyRuntime
+import Testing
+
+extension PlatformTests {
+    /// Bots on the platform: validation and previews by the bots' own Python, a bot as a strategy
+    /// version with its owner's subscription, copies scaled by capital, stop and start.
+    @Suite struct BotDeskTests {
+        static let gridParams = #"{"lower": 92, "upper": 108, "levels": 9}"#
+
+        /// A desk whose clock stands just after candle `index` of `candles` closed.
+        static func desk(_ db: PlatformDatabase, _ host: StrategyHost, catalog: BotCatalog, at index: Int, of candles: CandleWindow,
+                         coordinator: Coordinator? = nil) -> BotDesk {
+            let now = candles.times[index] + 60_000 + 1
+            return BotDesk(db: db, catalog: catalog, coordinator: coordinator, candles: StoreSource(db: db),
+                           clock: VirtualClock(virtualStart: now, wallStart: VirtualClock.wallNow(), speed: 0))
+        }
+
+        static func rulesDB() throws -> PlatformDatabase {
+            let db = try PlatformDatabase.inMemory()
+            try db.setRules(symbol: "BTCUSDT", SymbolRules(lotStep: 0.0001, minNotional: 5, tickSize: 0.01))
+            return db
+        }
+
+        /// BOTS.md's grid example (fee 0.1 %): L 90, U 110, N 6, P0 99, investment 500.
+        @Test func thePreviewIsTheWorkedExampleOfBOTSmd() async throws {
+            let catalog = BotCatalog(host: try await PlatformFixture.host())
+            let json = try await catalog.preview(.grid, params: #"{"lower": 90, "upper": 110, "levels": 6, "investment": 500}"#,
+                                                 rules: try MarketRules(market: .spot), price: 99)
+            let preview = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let orders = try #require(preview["orders"] as? [[String: Any]])
+            let rows = orders.map { ("\($0["side"]!) \($0["type"]!) \($0["price"]!)", ($0["quantity"] as? NSNumber)?.doubleValue ?? -1) }
+            let want: [(String, Double)] = [("buy market 99", 2.8328793), ("buy limit 90", 1.1111111), ("buy limit 94", 1.0638298),
+                                            ("sell limit 102", 0.9803922), ("sell limit 106", 0.9433962), ("sell limit 110", 0.9090909)]
+            #expect(rows.map(\.0) == want.map(\.0))
+            for (got, w) in zip(rows, want) { #expect(abs(got.1 - w.1) < 5e-8, "\(got.0): \(got.1)") }
+            #expect((preview["emptyLine"] as? NSNumber)?.doubleValue == 98)
+        }
+
+        /// The bot's own validation names the field, as Python reports it; nothing is stored.
+        @Test func anInvalidBotIsRefusedNamingTheFieldAndNothingIsStored() async throws {
+            let db = try Self.rulesDB()
+            let host = try await PlatformFixture.host()
+            let candles = OrderLevelExecutionTests.waves(8)
+            _ = try db.importCandles(candles)
+            let owner = try db.createUser(name: "owner")
+            let desk = Self.desk(db, host, catalog: BotCatalog(host: host), at: 3, of: candles)
+            // 30 / 8 per order: 0.0407 at 92 after the lot step is 3.74, under the minimum notional 5.
+            let small = try BotSpec(kind: .grid, symbol: "BTCUSDT", timeframe: .m1, params: Self.gridParams, investment: 30)
+            let error = await #expect(throws: PlatformError.self) { try await desk.create(ownerID: owner, small) }
+            #expect(error?.field == "investment")
+            #expect(error?.message.contains("below the minimum notional 5") == true, "\(error?.message ?? "")")
+            let many = try BotSpec(kind: .grid, symbol: "BTCUSDT", timeframe: .m1, params: #"{"lower": 92, "upper": 108, "levels": 300}"#,
+                                   investment: 1_000)
+            let levels = await #expect(throws: PlatformError.self) { try await desk.create(ownerID: owner, many) }
+            #expect(levels?.field == "levels")
+            #expect(throws: PlatformError.self) {
+                try BotSpec(kind: .combo, symbol: "BTCUSDT", timeframe: .m1, market: .spot, params: "{}", investment: 100)
+            }
+            #expect(try db.bots(ownerID: owner).isEmpty)
+            #expect(try db.read { d in try Int.fetchOne(d, sql: "SELECT COUNT(*) FROM strategies") } == 0)
+            #expect(try db.subscriptions(userID: owner).isEmpty)
+        }
+
+        /// A public grid bot: the wrapper version and the owner's subscription; a copier mirrors
+        /// its orders scaled by capital; a private bot cannot be copied; a stop with closePosition
+        /// cancels every order of both and sells their base; a start begins afresh.
+        @Test func aBotRunsIsCopiedScaledStopsAndStartsAgain() async throws {
+            let db = try Self.rulesDB()
+            let host = try await PlatformFixture.host()
+            let catalog = BotCatalog(host: host)
+            let candles = OrderLevelExecutionTests.waves(40)
+            _ = try db.importCandles(candles)
+            let coordinator = try Coordinator(db: db, host: host)
+            let owner = try db.createUser(name: "owner"), copier = try db.createUser(name: "copier")
+            var desk = Self.desk(db, host, catalog: catalog, at: 2, of: candles, coordinator: coordinator)
+            let spec = try BotSpec(kind: .grid, symbol: "btcusdt", timeframe: .m1, params: Self.gridParams, investment: 1_000, isPublic: true)
+            let bot = try await desk.create(ownerID: owner, spec)
+            let hidden = try await desk.create(ownerID: owner, try BotSpec(kind: .grid, symbol: "BTCUSDT", timeframe: .m1,
+                                                                           params: Self.gridParams, investment: 1_000))
+            let version = try #require(try db.strategyVersions(strategyID: bot.id).last)
+            #expect(version.spec.source.contains("from tradekit.bots.grid import main"))
+            #expect(version.spec.params.contains(#""investment":1000"#) && version.spec.params.contains(#""levels":9"#))
+            #expect(version.spec.reference.market == .spot && version.spec.reference.capital == bot.capital)
+            let owned = try db.subscription(userID: owner, id: bot.subscriptionID)
+            #expect(owned.terms.capital == bot.capital && owned.terms.market == .spot && bot.capital >= 1_000)
+            await #expect(throws: PlatformError.self) { try await desk.copy(userID: copier, id: hidden.id, capital: 500) }
+            let copy = try await desk.copy(userID: copier, id: bot.id, capital: bot.capital / 2)
+            await #expect(throws: PlatformError.self) { try await desk.copy(userID: copier, id: bot.id, capital: 500) }  // a second copy
+
+            let loaded = LoadedVersion(version: version, strategy: try await host.load(StrategySource(id: "grid-bot", code: version.spec.source)))
+            for end in 2..<30 {
+                let report = try await coordinator.execute(loaded, frame: try host.frame(candles.window(endingAt: end, lookback: 2)))
+                #expect(report.outcome == .committed(status: "ok"), "\(end): \(report.outcome)")
+            }
+            let ownerOrders = try db.allOrders(userID: owner, subscriptionID: bot.subscriptionID)
+            let copierOrders = try db.allOrders(userID: copier, subscriptionID: copy)
+            #expect(ownerOrders.count > 10 && ownerOrders.count == copierOrders.count)
+            for (o, c) in zip(ownerOrders, copierOrders) where o.status != "rejected" {
+                #expect(o.tag == c.tag && abs(c.qty - o.qty / 2) <= 0.0001 + 1e-9, "\(o.tag ?? ""): \(o.qty) vs \(c.qty)")
+            }
+            var report = try desk.report(ownerID: owner, id: bot.id)
+            #expect(report.state == "running" && !report.openOrders.isEmpty)
+            #expect(report.status.roundTrips > 0, "the waves cross several lines: \(report.status)")
+            #expect(report.equity != nil && report.totalPnl.isFinite)
+            #expect(abs((report.unrealisedPnl ?? .nan) + report.status.realised - report.totalPnl) < 1e-9)
+            #expect(throws: PlatformError.self) { try desk.report(ownerID: copier, id: bot.id) }  // not the copier's bot
+
+            desk = Self.desk(db, host, catalog: catalog, at: 29, of: candles, coordinator: coordinator)
+            let stopped = try await desk.stop(ownerID: owner, id: bot.id, closePosition: true)
+            #expect(stopped.status == .stopped && stopped.closedPosition)
+            report = try desk.report(ownerID: owner, id: bot.id)
+            #expect(report.state == "stopped" && report.openOrders.isEmpty)
+            #expect(try db.orders(userID: copier, subscriptionID: copy, open: true, limit: 50, offset: 0).items.isEmpty)
+            for (user, sub) in [(owner, bot.subscriptionID), (copier, copy)] {
+                let account = try #require(try db.accounts(userID: user, subscriptionID: sub).first)
+                #expect(account.baseFree < 0.0001, "sold at market: \(account.baseFree)")
+            }
+            #expect(try db.read { d in try String.fetchOne(d, sql: "SELECT paused_reason FROM strategies WHERE id = ?", arguments: [bot.id]) }
+                    == "stopped by its owner")
+            await #expect(throws: PlatformError.self) { try await desk.stop(ownerID: owner, id: bot.id, closePosition: false) }
+            let started = try await desk.start(ownerID: owner, id: bot.id)
+            #expect(started.status == .running)
+            #expect(try db.botState(started) == "{}", "a stop that closed the position starts afresh")
+            try await desk.delete(ownerID: owner, id: bot.id)
+            #expect(try db.bots(ownerID: owner).map(\.id) == [hidden.id])
+            #expect(try db.subscription(userID: copier, id: copy).status == .cancelled)
+        }
+    }
+}
