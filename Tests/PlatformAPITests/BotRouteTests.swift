@@ -37,7 +37,9 @@ struct BotRouteTests {
             let ada = try await c.register("ada@example.com"), bob = try await c.register("bob@example.com")
             let preview = try await c.call(.post, PlatformAPI.bots + "/preview", token: ada.token, json: Self.grid)
             #expect(preview.status == 200, "\(preview.text)")
-            #expect(((preview["preview"] as? [String: Any])?["orders"] as? [Any])?.count == 9)
+            // Candle 20 closes at 108, the top line: 8 limit buys below it, nothing to buy at market.
+            #expect(((preview["preview"] as? [String: Any])?["orders"] as? [Any])?.count == 8, "\(preview.text)")
+            #expect((preview["price"] as? NSNumber)?.doubleValue == candles.close[20])
             var small = Self.grid
             small["investment"] = 30
             let refused = try await c.call(.post, PlatformAPI.bots, token: ada.token, json: small)

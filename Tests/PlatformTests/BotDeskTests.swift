@@ -32,8 +32,8 @@ extension PlatformTests {
             let preview = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             let orders = try #require(preview["orders"] as? [[String: Any]])
             let rows = orders.map { ("\($0["side"]!) \($0["type"]!) \($0["price"]!)", ($0["quantity"] as? NSNumber)?.doubleValue ?? -1) }
-            let want: [(String, Double)] = [("buy market 99", 2.8328793), ("buy limit 90", 1.1111111), ("buy limit 94", 1.0638298),
-                                            ("sell limit 102", 0.9803922), ("sell limit 106", 0.9433962), ("sell limit 110", 0.9090909)]
+            let want: [(String, Double)] = [("buy market 99.0", 2.8328793), ("buy limit 90.0", 1.1111111), ("buy limit 94.0", 1.0638298),
+                                            ("sell limit 102.0", 0.9803922), ("sell limit 106.0", 0.9433962), ("sell limit 110.0", 0.9090909)]
             #expect(rows.map(\.0) == want.map(\.0))
             for (got, w) in zip(rows, want) { #expect(abs(got.1 - w.1) < 5e-8, "\(got.0): \(got.1)") }
             #expect((preview["emptyLine"] as? NSNumber)?.doubleValue == 98)
@@ -82,7 +82,7 @@ extension PlatformTests {
                                                                            params: Self.gridParams, investment: 1_000))
             let version = try #require(try db.strategyVersions(strategyID: bot.id).last)
             #expect(version.spec.source.contains("from tradekit.bots.grid import main"))
-            #expect(version.spec.params.contains(#""investment":1000"#) && version.spec.params.contains(#""levels":9"#))
+            #expect(version.spec.params.contains(#""investment": 1000.0"#) && version.spec.params.contains(#""levels": 9"#), "\(version.spec.params)")
             #expect(version.spec.reference.market == .spot && version.spec.reference.capital == bot.capital)
             let owned = try db.subscription(userID: owner, id: bot.subscriptionID)
             #expect(owned.terms.capital == bot.capital && owned.terms.market == .spot && bot.capital >= 1_000)
