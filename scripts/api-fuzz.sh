@@ -18,7 +18,7 @@ trap cleanup EXIT
 for _ in $(seq 300); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
 curl -sf "$BASE/healthz" >/dev/null || { echo "api-fuzz: server did not start"; cat "$DIR/serve.log"; exit 1; }
 
-# A user with a strategy, a webhook strategy, a subscription and a credential, so generated ids hit real rows.
+# A user with a strategy, a webhook strategy, a subscription, a credential and a bot, so generated ids hit real rows.
 TOKEN=$(curl -sf -XPOST "$BASE/auth/register" -d '{"email":"fuzz@example.com","password":"fuzz-password"}' \
   | /usr/bin/python3.11 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 AUTH="Authorization: Bearer $TOKEN"
@@ -28,6 +28,8 @@ curl -sf -XPOST "$BASE/api/strategy-upload/strategies" -H "$AUTH" \
   -d '{"name":"hook","kind":"webhook","symbols":["BTCUSDT"],"timeframe":"1m"}' >/dev/null
 curl -sf -XPOST "$BASE/api/strategies/1/subscribe" -H "$AUTH" -d '{"capital":1000,"riskPerTrade":0.01}' >/dev/null
 curl -sf -XPOST "$BASE/api/credentials" -H "$AUTH" -d '{"broker":"paper","apiKey":"k-123456","apiSecret":"s"}' >/dev/null
+curl -sf -XPOST "$BASE/api/bots" -H "$AUTH" \
+  -d '{"type":"dca","symbol":"BTCUSDT","timeframe":"1m","params":{"baseOrder":100},"investment":1000,"public":true}' >/dev/null
 
 # /api/stream is left out: it holds the connection open by design (its own test covers it).
 set +e

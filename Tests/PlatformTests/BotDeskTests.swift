@@ -128,5 +128,44 @@ extension PlatformTests {
             #expect(try db.bots(ownerID: owner).map(\.id) == [hidden.id])
             #expect(try db.subscription(userID: copier, id: copy).status == .cancelled)
         }
+
+        /// `start: "signal"`: a DCA bot waits for a BUY of the strategy it names on its symbol, and
+        /// starts one deal on it — even when the strategy runs after the bot at that close (the
+        /// bot then sees it at the next close). A strategy that does not exist is refused.
+        @Test func aStrategysBuyStartsADCADeal() async throws {
+            let db = try Self.rulesDB()
+            let host = try await PlatformFixture.host()
+            let catalog = BotCatalog(host: host)
+            let candles = OrderLevelExecutionTests.waves(16)
+            _ = try db.importCandles(candles)
+            let author = try db.createUser(name: "author"), owner = try db.createUser(name: "owner")
+            let source = try PlatformFixture.source("buy_on_fifth_call")
+            let signaller = try db.createStrategy(ownerID: author, name: "signaller",
+                                                  spec: StrategyVersionSpec(source: source.code, symbols: ["BTCUSDT"], timeframe: .m1, lookback: 2))
+            let desk = Self.desk(db, host, catalog: catalog, at: 2, of: candles, coordinator: try Coordinator(db: db, host: host))
+            func dca(_ strategy: String) throws -> BotSpec {
+                try BotSpec(kind: .dca, symbol: "BTCUSDT", timeframe: .m1, params: """
+                    {"baseOrder": 100, "maxSafetyOrders": 2, "activeSafetyOrders": 2, "deviation": 0.02, "takeProfit": 0.01,
+                     "start": "signal", "strategy": "\(strategy)"}
+                    """, investment: 400)
+            }
+            let missing = await #expect(throws: PlatformError.self) { try await desk.create(ownerID: owner, try dca("99999")) }
+            #expect(missing?.field == "strategy")
+            let bot = try await desk.create(ownerID: owner, try dca(String(signaller.strategyID)))
+            let version = try #require(try db.strategyVersions(strategyID: bot.id).last)
+            let coordinator = try Coordinator(db: db, host: host)
+            let botRun = LoadedVersion(version: version, strategy: try await host.load(StrategySource(id: "dca-bot", code: version.spec.source)))
+            let signalRun = LoadedVersion(version: signaller, strategy: try await host.load(source))
+            for end in 2..<16 {
+                let frame = try host.frame(candles.window(endingAt: end, lookback: 2))
+                #expect(try await coordinator.execute(botRun, frame: frame).outcome == .committed(status: "ok"), "bot at \(end)")
+                _ = try await coordinator.execute(signalRun, frame: frame)  // after the bot: its BUY at 6 reaches the bot at 7
+            }
+            let orders = try db.allOrders(userID: owner, subscriptionID: bot.subscriptionID)
+            let first = try #require(orders.first, "a deal started")
+            #expect(first.type == "market" && first.side == "buy" && first.candleTime == candles.times[7], "\(first)")
+            #expect(orders.filter { $0.type == "market" && $0.side == "buy" }.count == 1, "one deal per signal: \(orders.map { "\($0.tag ?? "") \($0.type)" })")
+            #expect(orders.contains { $0.type == "limit" && $0.side == "sell" }, "its take-profit")
+        }
     }
 }

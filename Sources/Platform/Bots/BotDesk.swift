@@ -56,9 +56,24 @@ public struct BotDesk: Sendable {
         let price = try await lastCandle(symbol: spec.symbol, timeframe: spec.timeframe).close[0]
         let rules = try db.rules(symbol: spec.symbol).market(spec.market)
         spec.adopt(validated: try await catalog.validate(spec.kind, params: spec.params, rules: rules, price: price))
+        if spec.params.contains("\"signal\"") { try checkSignalSource(spec.params) }
         let preview = try await catalog.preview(spec.kind, params: spec.params, rules: rules, price: price)
         return try db.createBot(ownerID: ownerID, spec, capital: BotSpec.capital(investment: spec.investment, previewJSON: preview),
                                 quotas: quotas)
+    }
+
+    /// A bot started by signals names a live strategy by its id.
+    private func checkSignalSource(_ params: String) throws(PlatformError) {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(params.utf8))) as? [String: Any],
+              object["start"] as? String == "signal" else { return }
+        guard let named = BotSignals.namedStrategy(params) else {
+            throw PlatformError(.invalidInput, "strategy: name the strategy whose BUY starts a deal by its id, e.g. \"12\"", field: "strategy")
+        }
+        do {
+            guard try !db.strategySummary(id: named).deleted else { throw PlatformError(.notFound, "deleted") }
+        } catch {
+            throw PlatformError(.invalidInput, "strategy: no live strategy \(named)", field: "strategy")
+        }
     }
 
     /// Stops one of the owner's bots: it stops running, and one execution at the newest close

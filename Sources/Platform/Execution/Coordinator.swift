@@ -97,7 +97,13 @@ public final class Coordinator: Sendable {
             let bar = Self.bar(w)
             var reference = try referenceStep(loaded.version, symbol: key.symbol, rules: rules, bar: bar)
             report.dataMicros = lap()
-            let context = StrategyCallContext(paramsJSON: loaded.version.spec.params, stateJSON: state, accountJSON: reference.accountJSON,
+            var params = loaded.version.spec.params
+            if let named = BotSignals.namedStrategy(params) {  // a DCA bot started by a strategy's signals
+                let d = Timeframe(rawValue: key.timeframe)?.milliseconds ?? 60_000
+                params = BotSignals.params(params, signals: try db.signalActions(strategyID: named, symbol: key.symbol,
+                                                                                 after: key.candleTime - 2 * d, through: key.candleTime))
+            }
+            let context = StrategyCallContext(paramsJSON: params, stateJSON: state, accountJSON: reference.accountJSON,
                                               rulesJSON: ReferenceStep.rulesJSON(reference.exchange.rules))
             var run: Result<StrategyOutcome, StrategyError>
             do {

@@ -113,14 +113,14 @@ enum BotPreviewOutput {
         guard let p = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return json }
         var lines: [String] = []
         for key in p.keys.sorted() where !["orders", "params", "lines", "safetyOrders"].contains(key) {
-            lines.append(key.padding(toLength: 26, withPad: " ", startingAt: 0) + text(p[key]))
+            lines.append(key.padding(toLength: max(30, key.count + 1), withPad: " ", startingAt: 0) + text(p[key]))
         }
         let orders = p["orders"] as? [[String: Any]] ?? []
         lines.append("")
         lines.append("orders (\(orders.count))")
         for o in orders {
             lines.append("  " + ["tag", "side", "type", "price", "quantity", "quote"].map { text(o[$0]) }
-                .map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+                .map { $0.padding(toLength: max(14, $0.count + 1), withPad: " ", startingAt: 0) }.joined())
         }
         return lines.joined(separator: "\n")
     }
@@ -129,7 +129,7 @@ enum BotPreviewOutput {
         switch v {
         case nil, is NSNull: "—"
         case let s as String: s
-        case let n as NSNumber: "\(n)"
+        case let n as NSNumber: String(format: "%.10g", n.doubleValue)
         case let o?: Output.json(o)
         }
     }
