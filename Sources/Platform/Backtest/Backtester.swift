@@ -12,6 +12,8 @@ public struct BacktestSettings: Sendable {
     public var lookback: Int
     public var isolation: IsolationLevel
     public var params: String
+    /// How much a vectorised backtest (prepare / signals) re-evaluates on truncated history.
+    public var lookAheadCheck: LookAheadCheck = .sample
 
     /// - Parameter feeBps: one fee for every fill, when the maker and taker fees are not given apart.
     public init(terms: SubscriptionTerms, feeBps: Double = 0, makerFeeBps: Double? = nil, takerFeeBps: Double? = nil,
@@ -50,6 +52,12 @@ public struct BacktestResult: Sendable {
     /// Seconds per coordinator phase, summed over the run: lock, data, strategy (the whole
     /// runtime call), fan-out, commit, and project (expanding the fan-out journal into the tables).
     public var phaseSeconds: [String: Double] = [:]
+    /// Which engine ran: per candle through the coordinator, or vectorised.
+    public var engine: BacktestEngine = .perCandle
+    /// The account's equity at each walked candle's close (vectorised engines).
+    public var equity: [Double] = []
+    /// What the look-ahead check did (vectorised engines).
+    public var lookAhead: LookAheadReport?
     public var candlesPerSecond: Double { wallSeconds > 0 ? Double(candles) / wallSeconds : 0 }
     public var strategyShare: Double { wallSeconds > 0 ? strategySeconds / wallSeconds : 0 }
 }
@@ -80,6 +88,9 @@ public enum Backtester {
             strategy = try await host.load(source, isolation: settings.isolation)
         } catch {
             throw PlatformError(.invalidInput, "the strategy does not load: \(error)")
+        }
+        if strategy.contract.isVectorised, settings.isolation == .shared {
+            return try await runVectorised(strategy, candles: candles, settings: settings, host: host, progress: progress)
         }
         let coordinator = try Coordinator(db: db, host: host, slippageBps: settings.slippageBps, worker: "backtest", projection: .deferred)
         let loaded = LoadedVersion(version: version, strategy: strategy)
