@@ -76,6 +76,7 @@ def test_backtest_windows_are_views_of_the_prepared_frame_and_read_only():
         w.iloc[-1, 0] = 1.0
     w["mine"] = 1.0  # a column insert stays in the window
     assert "mine" not in bt.frame.columns
+    assert bt.window(20, 10).equals(bt.frame.iloc[11:21]) and bt.window(3, 10).equals(bt.frame.iloc[0:4])
 
 
 @pytest.mark.parametrize("result,codes", [
@@ -114,9 +115,14 @@ def lookahead(prepare_body):
 
 def test_lookahead_catches_a_centred_mean_and_a_negative_shift():
     centred = lookahead('data["m"] = data["close"].rolling(5, center=True).mean()')
-    assert centred[0][0] == "m" and centred[0][2] == "nan"
+    assert centred[0][:2] == ("m", 9) and centred[0][3] == "nan"  # row 9 of a cut at 10 lacks row 11
     ahead = lookahead('data["next"] = data["close"].shift(-1)')
     assert all(c is not None and c[0] == "next" for c in ahead)
+
+
+def test_lookahead_compares_the_rows_before_the_cut_too():
+    found = lookahead('data["m"] = data["close"] - data["close"].mean()')  # demeaned over the whole frame
+    assert found[0][:2] == ("m", 0)
 
 
 def test_lookahead_passes_trailing_indicators():

@@ -5,14 +5,16 @@ import StrategyRuntime
 public enum LookAheadCheck: String, Sendable, CaseIterable, Codable {
     /// No re-evaluation.
     case off
-    /// `sampleCandles` candles spread over the history, and the candles that carry a signal (at
-    /// most `signalCandleCap` of them, spread evenly when there are more).
+    /// `sampleCandles` candles spread over the history and the last, and the candles that carry a
+    /// signal (at most `signalCandleCap` of them, spread evenly when there are more). Each
+    /// re-evaluation compares every row up to its candle, so rows between the picked candles are
+    /// checked too, against look-ahead that reaches past the next picked candle.
     case sample
     /// Every candle: prepare and signals run once per candle on the history up to it (quadratic).
     case full
 
-    static let sampleCandles = 32
-    static let signalCandleCap = 256
+    static let sampleCandles = 24
+    static let signalCandleCap = 40
 
     /// The candles to re-evaluate, ascending.
     ///
@@ -52,7 +54,8 @@ extension LookAheadFinding {
     /// The backtest's error: the column, the candle (index and time) and both values.
     func error(times: [Int64]) -> PlatformError {
         PlatformError(.lookAhead, "the strategy looks ahead: column '\(column)' at candle \(candle) (\(CandleCSV.isoString(times[candle]))) "
-                      + "is \(wholeHistory) over the whole history but \(truncated) on the history up to that candle; "
+                      + "is \(wholeHistory) over the whole history but \(truncated) on the history up to "
+                      + (cut == candle ? "that candle; " : "candle \(cut) (\(CandleCSV.isoString(times[cut]))); ")
                       + "an indicator there uses later candles (a centred window, shift(-n), a fit over the whole frame…)",
                       field: column)
     }

@@ -46,11 +46,13 @@ package struct SignalColumns: Sendable, Equatable {
 /// the strategy looks ahead.
 package struct LookAheadFinding: Sendable, Equatable {
     package var column: String
-    /// The candle's index in the history.
+    /// The index in the history of the candle whose value differs.
     package var candle: Int
+    /// The last candle of the truncated history (`candle` or a later one).
+    package var cut: Int
     /// The value over the whole history (what the backtest would have used), as Python's repr.
     package var wholeHistory: String
-    /// The value computed from the candles up to and including this one (what live would see).
+    /// The value computed from the candles up to `cut` (what live would have seen then).
     package var truncated: String
 }
 
@@ -85,8 +87,8 @@ extension StrategyHost {
         try await history.strategy.interpreter.signalColumns(history, context: context)
     }
 
-    /// Re-evaluates prepare (and signals) on the candles up to `candle` and compares that row
-    /// with the whole history's.
+    /// Re-evaluates prepare (and signals) on the candles up to `candle` and compares every row up
+    /// to it with the whole history's (a causal column does not change when later candles are cut).
     ///
     /// - Returns: the first column that differs, or nil.
     package func lookAhead(_ history: PreparedHistory, at candle: Int,

@@ -84,6 +84,13 @@ class OutputCap:
         return "".join(self.parts)
 
 
+class _Lazy:
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+
 class Context:
     """What `main(data, ctx)` receives besides the candles.
 
@@ -91,7 +98,7 @@ class Context:
     position, open_orders, fills and rejected since the previous call) and `rules` the symbol's
     trading rules, where the platform simulates one (ORDERS.md); None otherwise.
     """
-    __slots__ = ("symbol", "timeframe", "candle_time", "params", "state", "account", "rules")
+    __slots__ = ("symbol", "timeframe", "candle_time", "params", "state", "_account", "_rules")
 
     def __init__(self, symbol, timeframe, candle_time, params, state, account=None, rules=None):
         self.symbol = symbol
@@ -99,8 +106,29 @@ class Context:
         self.candle_time = candle_time
         self.params = params
         self.state = state
-        self.account = account
-        self.rules = rules
+        self._account = account
+        self._rules = rules
+
+    # account and rules may arrive as JSON text, parsed on first use: most strategies never read them.
+    @property
+    def account(self):
+        if type(self._account) is _Lazy:
+            self._account = _account(self._account.text)
+        return self._account
+
+    @account.setter
+    def account(self, value):
+        self._account = value
+
+    @property
+    def rules(self):
+        if type(self._rules) is _Lazy:
+            self._rules = json.loads(self._rules.text)
+        return self._rules
+
+    @rules.setter
+    def rules(self, value):
+        self._rules = value
 
     def __repr__(self):
         return "Context(symbol=%r, timeframe=%r, candle_time=%r)" % (self.symbol, self.timeframe, self.candle_time)
@@ -193,7 +221,7 @@ def invoke(main, arity, data, symbol, timeframe, time_ms, params_json, state_jso
                           _EPOCH + _dt.timedelta(milliseconds=time_ms),
                           json.loads(params_json) if params_json != "{}" else {},
                           json.loads(state_json) if state_json != "{}" else {},
-                          _account(account_json), json.loads(rules_json) if rules_json else None)
+                          _Lazy(account_json) if account_json else None, _Lazy(rules_json) if rules_json else None)
             result = main(data, ctx)
             st = ctx.state
             if type(st) is not dict:
@@ -617,19 +645,25 @@ def _plain(x):
 class Backtest:
     """One backtest of a Composed strategy over a whole history (`shared`): prepare once, signals
     once, window views of the prepared frame for main, and re-evaluation on truncated history."""
-    __slots__ = ("parts", "source", "frame", "codes", "stop", "take")
+    __slots__ = ("parts", "source", "frame", "codes", "stop", "take", "pieces")
 
     def __init__(self, main, shared):
         self.parts = main
         self.source = shared.template   # read-only; never handed out (views are)
         self.frame = None
         self.codes = self.stop = self.take = None
+        self.pieces = None  # what `window` slices: blocks, columns, index stamps (pandas internals, when available)
 
     def prepare(self, data, ctx):
         frame = self.parts.prepared(data, ctx)
         frame._consolidate_inplace()
         _freeze(frame)
         self.frame = frame
+        fast = _frames()
+        index = frame.index
+        if fast.ok and isinstance(index, fast.dt_index) and str(index.tz) == "UTC" and all(b.values.ndim == 2 for b in frame._mgr.blocks):
+            self.pieces = ([(b.__class__, b.values, b._mgr_locs) for b in frame._mgr.blocks], frame.columns,
+                           index._data._ndarray, fast)
         return list(frame.columns)
 
     def signals(self, _unused, ctx):
@@ -640,32 +674,56 @@ class Backtest:
 
     def window(self, end, lookback):
         """What main sees for candle `end`: the prepared rows of its window, over the same arrays."""
-        return _rows(self.frame, max(0, end - lookback + 1), end + 1)
+        start = max(0, end - lookback + 1)
+        if self.pieces is None:
+            return _rows(self.frame, start, end + 1)
+        blocks, columns, stamps, fast = self.pieces
+        index = fast.dt_index._simple_new(fast.dt_array._simple_new(stamps[start:end + 1], dtype=fast.tz), name=None)
+        return fast.frame(fast.manager(tuple(cls(v[:, start:end + 1], locs, 2) for cls, v, locs in blocks),
+                                       [columns, index], verify_integrity=False))
 
     def check(self, t, ctx):
-        """Re-evaluates prepare (and signals) on the history up to candle t; returns None when row t
-        is the same as over the whole history, else (column, value over the whole history, value
-        on the history up to t)."""
+        """Re-evaluates prepare (and signals) on the history up to candle t and compares every row
+        with the whole history's (a causal column cannot change when later candles are cut off; row t
+        is checked against any horizon, row r < t against horizons past t - r). Returns None, or
+        (column, row, value over the whole history, value on the history up to t)."""
         data = _rows(self.source, 0, t + 1)
         truncated = self.parts.prepared(data, ctx)
         full = self.frame
         for name in full.columns:
-            a = _plain(full[name].iat[t])
             if name not in truncated.columns:
-                return (str(name), repr(a), "<missing>")
-            b = _plain(truncated[name].iat[t])
-            if not _same(a, b):
-                return (str(name), repr(a), repr(b))
+                return (str(name), t, repr(_plain(full[name].iat[t])), "<missing>")
+            r = _first_difference(full[name].to_numpy()[:t + 1], truncated[name].to_numpy())
+            if r is not None:
+                return (str(name), r, repr(_plain(full[name].iat[r])), repr(_plain(truncated[name].iat[r])))
         if self.parts.signals is not None and self.codes is not None:
             codes, stop, take = self.parts.columns(truncated, ctx)
-            if codes[t] != self.codes[t]:
-                return ("action", ACTIONS[int(self.codes[t])], ACTIONS[int(codes[t])])
+            r = _first_difference(self.codes[:t + 1], codes)
+            if r is not None:
+                return ("action", r, ACTIONS[int(self.codes[r])], ACTIONS[int(codes[r])])
             for name, whole, part in (("stopLoss", self.stop, stop), ("takeProfit", self.take, take)):
-                a = None if whole is None else float(whole[t])
-                b = None if part is None else float(part[t])
-                if (a is None) != (b is None) or (a is not None and not _same(a, b)):
-                    return (name, repr(a), repr(b))
+                if (whole is None) != (part is None):
+                    return (name, t, "a column" if whole is not None else "None", "a column" if part is not None else "None")
+                r = None if whole is None else _first_difference(whole[:t + 1], part)
+                if r is not None:
+                    return (name, r, repr(float(whole[r])), repr(float(part[r])))
         return None
+
+
+def _first_difference(a, b):
+    """The first row where two columns differ (NaN equals NaN; floats within 1e-9 relative), or None.
+    Object columns are compared at their last row only."""
+    _, np = _pandas()
+    if len(a) != len(b):
+        return min(len(a), len(b)) - 1
+    if a.dtype.kind in "fiub" and b.dtype.kind in "fiub":
+        x, y = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
+        with np.errstate(invalid="ignore"):
+            same = (x == y) | ((x != x) & (y != y)) | (np.abs(x - y) <= 1e-9 * np.maximum(1.0, np.maximum(np.abs(x), np.abs(y))))
+        bad = np.flatnonzero(~same)
+        return int(bad[0]) if bad.size else None
+    last = len(a) - 1
+    return None if last < 0 or _same(_plain(a[last]), _plain(b[last])) else last
 
 
 def backtest_of(main, shared):

@@ -65,9 +65,9 @@ extension Interpreter {
                 return ran.map { r in
                     let value = tc_tuple_item(r.value.ptr, 1)
                     guard value != tc_none() else { return nil }
-                    return LookAheadFinding(column: py.string(tc_tuple_item(value, 0)) ?? "?", candle: candle,
-                                            wholeHistory: py.string(tc_tuple_item(value, 1)) ?? "?",
-                                            truncated: py.string(tc_tuple_item(value, 2)) ?? "?")
+                    return LookAheadFinding(column: py.string(tc_tuple_item(value, 0)) ?? "?", candle: PyLong_AsLong(tc_tuple_item(value, 1)),
+                                            cut: candle, wholeHistory: py.string(tc_tuple_item(value, 2)) ?? "?",
+                                            truncated: py.string(tc_tuple_item(value, 3)) ?? "?")
                 }
             }
             if let made { once.resume(made) }
