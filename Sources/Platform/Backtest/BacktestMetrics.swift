@@ -1,3 +1,4 @@
+import StrategyRuntime
 import Foundation
 
 /// The statistics traders expect from a backtest, with backtesting.py's definitions
@@ -143,5 +144,22 @@ public struct BacktestMetrics: Sendable, Equatable {
             peaks.append(dd[prev...end].max() ?? 0)
         }
         return (longest, peaks)
+    }
+}
+
+extension BacktestResult {
+    /// Computes `metrics` over the walked candles (from `first`), from `equity` (one per walked candle).
+    mutating func computeMetrics(candles: CandleWindow, first: Int) {
+        let walked = first..<candles.count
+        guard !walked.isEmpty, equity.count == walked.count else { return }
+        var bar: [Int64: Int] = [:]
+        bar.reserveCapacity(walked.count)
+        for i in walked { bar[candles.times[i]] = i - first }
+        let trades = self.trades.map { t in
+            BacktestMetrics.TradeBars(entryBar: bar[t.entryTime] ?? 0, exitBar: bar[t.exitTime] ?? walked.count - 1,
+                                      returnFraction: t.returnPct / 100, pnl: t.pnl)
+        }
+        metrics = BacktestMetrics.compute(times: Array(candles.times[walked]), closes: Array(candles.close[walked]), equity: equity,
+                                          trades: trades, firstTradingBar: 0)
     }
 }

@@ -42,7 +42,6 @@ extension Backtester {
         let walked = first..<candles.count
         let box = WalkBox(AccountWalk(exchange: exchange, terms: t))
         var python: UInt64 = 0
-        var columns: SignalColumns?
         if strategy.contract.callsMain {
             box.walk.match(candles.bar(first))
             let initial = StrategyCallContext(paramsJSON: settings.params, accountJSON: box.walk.accountJSON, rulesJSON: context.rulesJSON)
@@ -59,7 +58,6 @@ extension Backtester {
             python = box.nanos
         } else {
             let cols = try await step("signals") { () async throws(StrategyError) in try await host.signalColumns(history, context: context) }
-            columns = cols
             for i in walked {
                 let bar = candles.bar(i)
                 box.walk.match(bar)
@@ -90,7 +88,7 @@ extension Backtester {
         result.engine = strategy.contract.callsMain ? .prepareMain : .signals
         result.equity = walk.equity
         result.lookAhead = report
-        _ = columns
+        result.computeMetrics(candles: candles, first: first)
         return result
     }
 

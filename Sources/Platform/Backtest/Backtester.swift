@@ -58,6 +58,8 @@ public struct BacktestResult: Sendable {
     public var equity: [Double] = []
     /// What the look-ahead check did (vectorised engines).
     public var lookAhead: LookAheadReport?
+    /// Sharpe, Sortino, Calmar, exposure… over the walked candles, with backtesting.py's definitions.
+    public var metrics: BacktestMetrics?
     public var candlesPerSecond: Double { wallSeconds > 0 ? Double(candles) / wallSeconds : 0 }
     public var strategyShare: Double { wallSeconds > 0 ? strategySeconds / wallSeconds : 0 }
 }
@@ -123,13 +125,17 @@ public enum Backtester {
         let lastClose = candles.close.last ?? 0
         let unrealised = open.map { $0.markToMarket(lastClose) } ?? 0
         let names = ["lock", "data", "strategy", "fanout", "commit", "project"]
-        return BacktestResult(trades: trades, open: open, lastClose: lastClose,
+        let curve = try db.referenceEquity(strategyID: version.strategyID, symbol: candles.symbol, limit: candles.count)
+        var result = BacktestResult(trades: trades, open: open, lastClose: lastClose,
                               stats: TradeStats.compute(trades: trades, unrealised: unrealised, capital: t.capital),
                               orders: try db.allOrders(userID: user, subscriptionID: subscription),
                               fills: try db.allFills(userID: user, subscriptionID: subscription),
                               candles: candles.count - first, failedCalls: failed, wallSeconds: wall,
                               strategySeconds: Double(python) / 1e9,
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))
+        result.equity = curve.map(\.equity)
+        result.computeMetrics(candles: candles, first: first)
+        return result
     }
 
     /// Expands the fan-out journal; returns the microseconds it took.
