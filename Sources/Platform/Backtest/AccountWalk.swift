@@ -32,12 +32,21 @@ struct AccountWalk {
         guard !book.orders.isEmpty || book.account.position.quantity != 0 else { return }
         journal.removeAll()
         _ = exchange.match(&book, candle: bar, into: &journal)
+        if !journal.fills.isEmpty || !journal.closed.isEmpty || !journal.transitions.isEmpty { shownJSON = nil }
         absorb()
         pendingFills += journal.fills
     }
 
-    /// `ctx.account` before the strategy's call on the candle just matched.
-    var accountJSON: String { AccountView.json(book, fills: pendingFills, rejections: pendingRejections) }
+    /// `ctx.account` before the strategy's call on the candle just matched; kept while nothing
+    /// filled or was placed (the account view shows no prices, so it changes only then).
+    mutating func accountJSON() -> String {
+        if let json = shownJSON { return json }
+        let json = AccountView.json(book, fills: pendingFills, rejections: pendingRejections)
+        shownJSON = json
+        return json
+    }
+
+    private var shownJSON: String?
 
     /// Places what a successful call returned at `bar`'s close.
     mutating func place(signals: [Signal], intents: [OrderIntent], at bar: Bar) {
@@ -47,6 +56,15 @@ struct AccountWalk {
         absorb()
         pendingFills = journal.fills
         pendingRejections = journal.rejections
+        shownJSON = nil
+    }
+
+    /// A successful call that placed nothing: the strategy has now seen the pending fills and refusals.
+    mutating func acknowledge() {
+        guard !pendingFills.isEmpty || !pendingRejections.isEmpty else { return }
+        pendingFills.removeAll()
+        pendingRejections.removeAll()
+        shownJSON = nil
     }
 
     /// Records the equity at `bar`'s close.

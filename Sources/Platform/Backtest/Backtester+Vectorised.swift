@@ -44,13 +44,13 @@ extension Backtester {
         var python: UInt64 = 0
         if strategy.contract.callsMain {
             box.walk.match(candles.bar(first))
-            let initial = StrategyCallContext(paramsJSON: settings.params, accountJSON: box.walk.accountJSON, rulesJSON: context.rulesJSON)
+            let initial = StrategyCallContext(paramsJSON: settings.params, accountJSON: box.walk.accountJSON(), rulesJSON: context.rulesJSON)
             let total = walked.count
             do {
                 try await host.runWindows(history, candles: walked, lookback: settings.lookback, context: initial) { end, result in
                     box.record(end, result, candles: candles)
                     progress?(end - first + 1, total)
-                    return .next(accountJSON: box.walk.accountJSON)
+                    return .next(accountJSON: box.walk.accountJSON())
                 }
             } catch {
                 throw failed("main", error)
@@ -147,6 +147,8 @@ final class WalkBox: @unchecked Sendable {
             if !out.signals.isEmpty || !out.intents.isEmpty {
                 walk.place(signals: out.signals, intents: out.intents, at: bar)
                 signalCandles.append(end)
+            } else {
+                walk.acknowledge()
             }
         case .failure:
             failed += 1
