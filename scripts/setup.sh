@@ -66,3 +66,14 @@ if [ ! -x "$PW/bin/python" ] || ! "$PW/bin/python" -c "import playwright, pytest
   PIP_DISABLE_PIP_VERSION_CHECK=1 "$PW/bin/pip" install --quiet "playwright>=1.49,<2" "pytest>=8" 2>&1 | grep -v "Running pip as the 'root' user" || true
   "$PW/bin/python" -c "import playwright, pytest" || { echo "setup: playwright does not import" >&2; exit 1; }
 fi
+
+# backtesting.py (the reference `tradectl bench backtest` runs side by side, and whose metric
+# definitions the backtest's stats follow) lives in a virtualenv of its own, like schemathesis.
+BT=.tradectl/bt-venv
+if [ ! -x "$BT/bin/python" ] || ! "$BT/bin/python" -c "import backtesting" 2>/dev/null; then
+  echo "setup: installing backtesting.py into $BT"
+  rm -rf "$BT"
+  /usr/bin/python3.11 -m venv "$BT"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$BT/bin/pip" install --quiet "backtesting>=0.6,<0.7" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  "$BT/bin/python" -c "import backtesting" || { echo "setup: backtesting.py does not import" >&2; exit 1; }
+fi

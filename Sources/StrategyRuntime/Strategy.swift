@@ -8,6 +8,9 @@ public final class Strategy: Sendable {
     public let limits: StrategyLimits
     /// Whether `main` takes `ctx` as its second argument.
     public let takesContext: Bool
+    /// Which of main, prepare and signals the strategy defines. `.main` at level `process`, whose
+    /// worker does not report it (it still runs prepare and signals live, per window).
+    public let contract: StrategyContract
     /// In-process strategies: their interpreter and Python objects. Nil at level `process`.
     let interpreter: Interpreter!
     let main: PyHandle!
@@ -31,8 +34,9 @@ public final class Strategy: Sendable {
     }
 
     init(id: String, version: Int, isolation: IsolationLevel, limits: StrategyLimits, takesContext: Bool,
-         interpreter: Interpreter, main: PyHandle, module: PyHandle) {
+         contract: StrategyContract = .main, interpreter: Interpreter, main: PyHandle, module: PyHandle) {
         self.id = id
+        self.contract = contract
         self.version = version
         self.isolation = isolation
         self.limits = limits
@@ -45,6 +49,7 @@ public final class Strategy: Sendable {
 
     init(id: String, version: Int, limits: StrategyLimits, takesContext: Bool, remote: RemoteStrategy) {
         self.id = id
+        self.contract = .main
         self.version = version
         self.isolation = .process
         self.limits = limits

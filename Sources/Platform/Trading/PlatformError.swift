@@ -18,6 +18,13 @@ public struct PlatformError: Error, Sendable, Equatable, CustomStringConvertible
         /// The user already holds as many of something (strategies, symbols, subscriptions) as
         /// their quota allows (the message names the limit, `field` the input).
         case quotaExceeded = "quota-exceeded"
+        /// A backtest found a strategy looking ahead: a column differs between the whole history
+        /// and the history cut at a candle (`field` names the column, the message the candle and
+        /// both values).
+        case lookAhead = "look-ahead"
+        /// A strategy's whole-history step (prepare or signals in a backtest) failed; the message
+        /// carries the strategy's error code, message and traceback.
+        case strategyFailed = "strategy-failed"
     }
 
     public var code: Code

@@ -49,7 +49,7 @@ public struct Problem: HTTPResponseError, Sendable {
             return nil  // logged by the responder; the client gets no internals
         case let e as PlatformError:
             let status: HTTPResponse.Status = switch e.code {
-            case .invalidInput, .quotaExceeded: .unprocessableContent
+            case .invalidInput, .quotaExceeded, .lookAhead, .strategyFailed: .unprocessableContent
             case .notFound: .notFound
             case .conflict, .duplicateExecution: .conflict
             case .forbidden: .forbidden

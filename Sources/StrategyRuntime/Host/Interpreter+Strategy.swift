@@ -41,9 +41,11 @@ extension Interpreter {
                 return .failure(err)
             }
             let release: @Sendable (PyHandle.Pointer) -> Void = { [thread] p in thread.submit { _ in Py_DecRef(p.raw) } }
+            let contractName = try py.callHost("contract_of", [PyRef(borrowing: tc_tuple_item(value, 1)).take()])
             let strategy = Strategy(
                 id: id, version: source.version, isolation: isolation, limits: limits,
-                takesContext: PyLong_AsLong(tc_tuple_item(value, 2)) == 2, interpreter: self,
+                takesContext: PyLong_AsLong(tc_tuple_item(value, 2)) == 2,
+                contract: py.string(contractName.ptr).flatMap { StrategyContract(rawValue: $0) } ?? StrategyContract.main, interpreter: self,
                 main: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 1)).take(), release: release),
                 module: PyHandle(owning: PyRef(borrowing: tc_tuple_item(value, 0)).take(), release: release))
             return .success(strategy)
@@ -73,42 +75,118 @@ extension Interpreter {
     /// from the watchdog's thread.
     func invokeNow(_ strategy: Strategy, frame: CandleFrame, context: StrategyCallContext, _ py: PythonContext,
                    onAbandon: @escaping @Sendable (StrategyError) -> Void) -> Result<StrategyOutcome, StrategyError>? {
-        let id = strategy.id, limits = strategy.limits, w = frame.window
+        let w = frame.window
+        let view: PyRef
         do throws(PythonFailure) {
-            let view = try frame.view(in: self, py)
+            view = try frame.view(in: self, py)
+        } catch {
+            return .failure(StrategyError(.exception, "host failure: \(error.message)", strategyID: strategy.id, traceback: error.traceback))
+        }
+        let call = GuardedCall(data: view.ptr, symbol: w.symbol, timeframe: w.timeframe, timeMs: w.times[w.count - 1])
+        guard let raw = guardedNow(strategy, call, context: context, py, onAbandon: onAbandon) else { return nil }
+        return raw.flatMap { outcome(py, $0.value.ptr, report: $0.report, strategy: strategy, close: w.close[w.count - 1],
+                                     symbol: w.symbol, context: context) }
+    }
+
+    /// A successful `invoke` tuple (ok, value, state, stdout, stderr, total) and what the limits saw.
+    final class InvokeResult {
+        let value: PyRef
+        let report: LimitReport
+        init(_ value: consuming PyRef, _ report: LimitReport) {
+            self.value = value
+            self.report = report
+        }
+    }
+
+    /// One call through the host's `invoke` (capture, ctx, state round trip): `main` by default,
+    /// or another callable (the backtest's whole-history steps) with its own timeout.
+    struct GuardedCall {
+        var function: PyPtr? = nil
+        var takesContext: Bool? = nil
+        /// Borrowed: the caller keeps it alive for the call.
+        var data: PyPtr
+        var symbol: String
+        var timeframe: String
+        var timeMs: Int64
+        var timeout: Duration? = nil
+    }
+
+    /// Runs `call` under the strategy's limits. GIL held. Success is the `invoke` tuple of a call
+    /// that returned normally within every limit; failure the typed error with the output
+    /// captured; nil when the watchdog abandoned the call (see `invokeNow`).
+    func guardedNow(_ strategy: Strategy, _ call: GuardedCall, context: StrategyCallContext, _ py: PythonContext,
+                    onAbandon: @escaping @Sendable (StrategyError) -> Void) -> Result<InvokeResult, StrategyError>? {
+        let id = strategy.id, limits = strategy.limits, timeout = call.timeout ?? limits.timeout
+        do throws(PythonFailure) {
+            let takesContext = call.takesContext ?? strategy.takesContext
             let args = try py.newTuple([
-                PyRef(borrowing: strategy.main.pointer).take(), try py.newInt(strategy.takesContext ? 2 : 1).take(),
-                view.take(), try py.newString(w.symbol).take(), try py.newString(w.timeframe).take(),
-                try py.check(PyLong_FromLongLong(w.times[w.count - 1])).take(),
+                PyRef(borrowing: call.function ?? strategy.main.pointer).take(), try py.newInt(takesContext ? 2 : 1).take(),
+                PyRef(borrowing: call.data).take(), try py.newString(call.symbol).take(), try py.newString(call.timeframe).take(),
+                try py.check(PyLong_FromLongLong(call.timeMs)).take(),
                 try py.newString(context.paramsJSON).take(), try py.newString(context.stateJSON).take(),
                 try py.newInt(limits.outputBytes).take(), try py.newInt(limits.recursionLimit).take(),
                 try py.optionalString(context.accountJSON).take(), try py.optionalString(context.rulesJSON).take(),
             ])
-            let (raw, report) = withLimits(py, limits: limits, timeout: limits.timeout, strategyID: id, onAbandon: {
-                let err = Interpreter.quarantineError(id, timeout: limits.timeout, grace: limits.grace)
+            let (raw, report) = withLimits(py, limits: limits, timeout: timeout, strategyID: id, onAbandon: {
+                let err = Interpreter.quarantineError(id, timeout: timeout, grace: limits.grace)
                 strategy.markQuarantined(err.message)
                 onAbandon(err)
             }) { PyObject_Call(py.invokeFn, args.ptr, nil) }
             if report.abandoned { Py_DecRef(raw); return nil }
             guard let raw else {
                 let f = py.fetchFailure()
-                var err = limitError(report, limits: limits, timeout: limits.timeout, strategyID: id)
+                var err = limitError(report, limits: limits, timeout: timeout, strategyID: id)
                     ?? StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback)
                 err.traceback = err.traceback ?? f.traceback
                 return .failure(err)
             }
             let result = PyRef(owning: raw)
             strategy.record(nanos: report.nanos)
-            return outcome(py, result.ptr, report: report, strategy: strategy, frame: frame, context: context)
+            if let err = failure(py, result.ptr, report: report, strategy: strategy, timeout: timeout) { return .failure(err) }
+            return .success(InvokeResult(result, report))
         } catch {
             return .failure(StrategyError(.exception, "host failure: \(error.message)", strategyID: id,
                                           traceback: error.traceback))
         }
     }
 
-    /// Turns `invoke`'s tuple into an outcome or an error. GIL held.
-    private func outcome(_ py: PythonContext, _ result: PyPtr, report: LimitReport, strategy: Strategy,
-                         frame: CandleFrame, context: StrategyCallContext) -> Result<StrategyOutcome, StrategyError> {
+    /// The error of an `invoke` tuple whose call broke a limit or raised, with its output; nil when it succeeded. GIL held.
+    private func failure(_ py: PythonContext, _ result: PyPtr, report: LimitReport, strategy: Strategy,
+                         timeout: Duration) -> StrategyError? {
+        let id = strategy.id, limits = strategy.limits
+        let out = CapturedOutput(py, result, first: 3, limit: limits.outputBytes)
+        func fail(_ e: StrategyError) -> StrategyError {
+            var e = e
+            out.attach(to: &e)
+            return e
+        }
+        let ok = PyObject_IsTrue(tc_tuple_item(result, 0)) == 1
+        let value = tc_tuple_item(result, 1)
+        if var err = limitError(report, limits: limits, timeout: timeout, strategyID: id) {
+            if !ok { err.traceback = py.describe(exception: value).traceback }
+            return fail(err)
+        }
+        guard !ok else { return nil }
+        // A timeout is what the watchdog recorded (handled above), never an exception's class: a
+        // strategy raising StrategyTimeout itself gets `exception` like any other.
+        let f = py.describe(exception: value)
+        switch f.kind {
+        case .memory:
+            return fail(StrategyError(.memory, "MemoryError: \(f.message)", strategyID: id, traceback: f.traceback))
+        case .state:
+            return fail(StrategyError(.invalidState, f.message, strategyID: id, traceback: f.traceback))
+        case .contract:
+            return fail(StrategyError(.invalidSignal, f.message, strategyID: id, traceback: f.traceback, field: "signals"))
+        case .exit:
+            return fail(StrategyError(.exception, "the strategy called sys.exit(\(f.message))", strategyID: id, traceback: f.traceback))
+        default:
+            return fail(StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback))
+        }
+    }
+
+    /// Turns a successful `invoke` tuple into an outcome, or an error for its return value or state. GIL held.
+    func outcome(_ py: PythonContext, _ result: PyPtr, report: LimitReport, strategy: Strategy,
+                 close: Double, symbol: String, context: StrategyCallContext) -> Result<StrategyOutcome, StrategyError> {
         let id = strategy.id, limits = strategy.limits
         let out = CapturedOutput(py, result, first: 3, limit: limits.outputBytes)
         func fail(_ e: StrategyError) -> Result<StrategyOutcome, StrategyError> {
@@ -116,31 +194,9 @@ extension Interpreter {
             out.attach(to: &e)
             return .failure(e)
         }
-        let ok = PyObject_IsTrue(tc_tuple_item(result, 0)) == 1
-        let value = tc_tuple_item(result, 1)
-        if var err = limitError(report, limits: limits, timeout: limits.timeout, strategyID: id) {
-            if !ok { err.traceback = py.describe(exception: value).traceback }
-            return fail(err)
-        }
-        guard ok else {
-            // A timeout is what the watchdog recorded (handled above), never an exception's class: a
-            // strategy raising StrategyTimeout itself gets `exception` like any other.
-            let f = py.describe(exception: value)
-            switch f.kind {
-            case .memory:
-                return fail(StrategyError(.memory, "MemoryError: \(f.message)", strategyID: id, traceback: f.traceback))
-            case .state:
-                return fail(StrategyError(.invalidState, f.message, strategyID: id, traceback: f.traceback))
-            case .exit:
-                return fail(StrategyError(.exception, "the strategy called sys.exit(\(f.message))", strategyID: id, traceback: f.traceback))
-            default:
-                return fail(StrategyError(.exception, "\(f.typeName): \(f.message)", strategyID: id, traceback: f.traceback))
-            }
-        }
         let parsed: SignalParser.Parsed
         do {
-            parsed = try SignalParser.parse(py, value, close: frame.window.close[frame.window.count - 1],
-                                            symbol: frame.window.symbol, strategyID: id)
+            parsed = try SignalParser.parse(py, tc_tuple_item(result, 1), close: close, symbol: symbol, strategyID: id)
         } catch {
             return fail(error)
         }

@@ -5,7 +5,7 @@ struct PythonFailure: Error, Sendable {
     /// How the host classified the exception, by the identity of its class (`kind_of` in
     /// python/tradectl_host.py), never by its name.
     enum Kind: String, Sendable {
-        case timeout, state, loadProblem = "load-problem", syntax, memory, exit, other
+        case timeout, state, loadProblem = "load-problem", contract, syntax, memory, exit, other
     }
 
     var typeName: String

@@ -23,6 +23,7 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "Slippage, in basis points.") var slippageBps = 0.0
     @Option(help: "Isolation level: shared, subinterpreter or process.") var isolation: IsolationLevel = .shared
     @Option(help: "Strategy parameters as a JSON object.") var params = "{}"
+    @Option(help: "Look-ahead check of prepare/signals strategies: off, sample or full.") var lookaheadCheck: LookAheadCheck = .sample
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -32,8 +33,9 @@ struct BacktestCommand: AsyncParsableCommand {
             let all = try candles.load()
             let source = try StrategySource(file: file)
             let terms = try SubscriptionTerms(capital: capital, riskPerTrade: risk, leverage: leverage, allowShort: allowShort, market: market)
-            let settings = BacktestSettings(terms: terms, feeBps: feeBps, makerFeeBps: makerFeeBps, takerFeeBps: takerFeeBps,
+            var settings = BacktestSettings(terms: terms, feeBps: feeBps, makerFeeBps: makerFeeBps, takerFeeBps: takerFeeBps,
                                             slippageBps: slippageBps, lookback: candles.lookback, isolation: isolation, params: params)
+            settings.lookAheadCheck = lookaheadCheck
             let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
             result = try await Backtester.run(source: source, candles: all, settings: settings, host: host,
                                               progress: { done, total in bar.update(done, of: total) })
@@ -96,7 +98,7 @@ enum BacktestOutput {
         return ["trades": s.trades, "win_rate": s.winRate, "realised_pnl": s.realisedPnl, "unrealised_pnl": s.unrealisedPnl,
                 "return_pct": s.returnPct, "max_drawdown_pct": s.maxDrawdownPct, "profit_factor": s.profitFactor ?? NSNull(),
                 "candles": r.candles, "failed_calls": r.failedCalls, "candles_per_second": r.candlesPerSecond,
-                "strategy_share": r.strategyShare, "wall_seconds": r.wallSeconds, "phase_seconds": r.phaseSeconds]
+                "strategy_share": r.strategyShare, "wall_seconds": r.wallSeconds, "phase_seconds": r.phaseSeconds].merging(VectorisedOutput.stats(r)) { $1 }
     }
 
     static func table(_ r: BacktestResult) -> String {
@@ -111,7 +113,7 @@ enum BacktestOutput {
             ("time in strategy", String(format: "%.1f%% of wall time", r.strategyShare * 100)),
             ("phases (s)", ["lock", "data", "strategy", "fanout", "commit", "project"].map { String(format: "%@ %.2f", $0, r.phaseSeconds[$0] ?? 0) }
                 .joined(separator: ", ")),
-        ]
+        ] + VectorisedOutput.rows(r)
         return rows.map { $0.0.padding(toLength: 18, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
     }
 }

@@ -5,5 +5,5 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench", abstract: "Measure per-candle latency side by side.",
         subcommands: [BenchRuntimeCommand.self, BenchMemoryCommand.self, BenchFanoutCommand.self, BenchUnloadCommand.self,
                       BenchFairnessCommand.self, BenchDashboardCommand.self, BenchLiveCommand.self,
-                      BenchBotsCommand.self])
+                      BenchBotsCommand.self, BenchBacktestCommand.self])
 }

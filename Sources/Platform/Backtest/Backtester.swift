@@ -14,6 +14,8 @@ public struct BacktestSettings: Sendable {
     public var params: String
     /// The symbol's tick, lot step and minimums (its fees are the ones above); nil: no rounding.
     public var rules: SymbolRules?
+    /// How much a vectorised backtest (prepare / signals) re-evaluates on truncated history.
+    public var lookAheadCheck: LookAheadCheck = .sample
 
     /// - Parameter feeBps: one fee for every fill, when the maker and taker fees are not given apart.
     public init(terms: SubscriptionTerms, feeBps: Double = 0, makerFeeBps: Double? = nil, takerFeeBps: Double? = nil,
@@ -57,6 +59,14 @@ public struct BacktestResult: Sendable {
     /// Seconds per coordinator phase, summed over the run: lock, data, strategy (the whole
     /// runtime call), fan-out, commit, and project (expanding the fan-out journal into the tables).
     public var phaseSeconds: [String: Double] = [:]
+    /// Which engine ran: per candle through the coordinator, or vectorised.
+    public var engine: BacktestEngine = .perCandle
+    /// The account's equity at each walked candle's close (vectorised engines).
+    public var equity: [Double] = []
+    /// What the look-ahead check did (vectorised engines).
+    public var lookAhead: LookAheadReport?
+    /// Sharpe, Sortino, Calmar, exposure… over the walked candles, with backtesting.py's definitions.
+    public var metrics: BacktestMetrics?
     public var candlesPerSecond: Double { wallSeconds > 0 ? Double(candles) / wallSeconds : 0 }
     public var strategyShare: Double { wallSeconds > 0 ? strategySeconds / wallSeconds : 0 }
 }
@@ -89,6 +99,9 @@ public enum Backtester {
         } catch {
             throw PlatformError(.invalidInput, "the strategy does not load: \(error)")
         }
+        if strategy.contract.isVectorised, settings.isolation == .shared {
+            return try await runVectorised(strategy, candles: candles, settings: settings, host: host, progress: progress)
+        }
         let coordinator = try Coordinator(db: db, host: host, slippageBps: settings.slippageBps, worker: "backtest", projection: .deferred)
         let loaded = LoadedVersion(version: version, strategy: strategy)
         let first = min(settings.lookback, candles.count) - 1
@@ -120,7 +133,8 @@ public enum Backtester {
         let lastClose = candles.close.last ?? 0
         let unrealised = open.map { $0.markToMarket(lastClose) } ?? 0
         let names = ["lock", "data", "strategy", "fanout", "commit", "project"]
-        return BacktestResult(trades: trades, open: open, lastClose: lastClose,
+        let curve = try db.referenceEquity(strategyID: version.strategyID, symbol: candles.symbol, limit: candles.count)
+        var result = BacktestResult(trades: trades, open: open, lastClose: lastClose,
                               stats: TradeStats.compute(trades: trades, unrealised: unrealised, capital: t.capital),
                               orders: try db.allOrders(userID: user, subscriptionID: subscription),
                               fills: try db.allFills(userID: user, subscriptionID: subscription),
@@ -131,6 +145,9 @@ public enum Backtester {
                               candles: candles.count - first, failedCalls: failed, wallSeconds: wall,
                               strategySeconds: Double(python) / 1e9,
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))
+        result.equity = curve.map(\.equity)
+        result.computeMetrics(candles: candles, first: first)
+        return result
     }
 
     /// Expands the fan-out journal; returns the microseconds it took.

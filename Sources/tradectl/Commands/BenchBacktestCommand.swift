@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Platform
+import StrategyRuntime
+
+/// `tradectl bench backtest`: `tradectl backtest`'s engines against backtesting.py, in one run, on one CSV.
+struct BenchBacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Side-by-side backtest speed: prepare+signals, prepare+main (and the seed's per-candle main) against backtesting.py.",
+        discussion: """
+        Writes one CSV of synthetic one-minute candles, then runs the same SMA(10, 20) crossover (fees 0, \
+        trading on the signal candle's close, reversing on each cross) through backtesting.py (from \
+        .tradectl/bt-venv, made by scripts/setup.sh) and through `Backtester.run` for python/baseline/\
+        sma_10_20_signals.py and sma_10_20_prepared.py (and, with --per-candle, sma_10_20_main.py). Times: \
+        backtesting.py's Backtest.run (indicators, loop, stats; not the CSV read or the imports) against \
+        Backtester.run (loading the strategy, the frame of the whole history, prepare, signals or main per \
+        candle, the account walk, the look-ahead check; not the CSV read). Checks that every case closes \
+        the same trades as backtesting.py (side, entry and exit candle and price).
+        """)
+
+    @Option(help: "Candles in the CSV.") var candles = 100_000
+    @Option(help: "Seed of the synthetic candle series.") var seed: UInt64 = 42
+    @Option(help: "Look-ahead check of the vectorised cases: off, sample or full.") var lookaheadCheck: LookAheadCheck = .sample
+    @Flag(help: "Also run the seed's per-candle main (about 2,000 candles/s).") var perCandle = false
+    @Option(help: "Keep the CSV at this path (default: a temporary file, removed).") var csv: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let root = try Output.projectRoot()
+        let bench = BacktestBench(root: root, candles: candles, seed: seed, lookAheadCheck: lookaheadCheck, perCandle: perCandle,
+                                  csvPath: csv, log: { if !json { FileHandle.standardError.write(Data("  \($0)…\n".utf8)) } })
+        let report: BacktestBench.Report
+        do {
+            report = try await bench.run()
+        } catch let e as StrategyError {
+            Output.fail(e, json: json)
+        } catch let e as PlatformError {
+            Output.failPlatform(e, json: json)
+        }
+        print(json ? Output.json(report.object) : report.table)
+        Output.exit(code: report.allTradesMatch ? 0 : 1)
+    }
+}
