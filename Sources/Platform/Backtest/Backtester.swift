@@ -49,7 +49,9 @@ public struct BacktestResult: Sendable {
     /// The subscriber's account at the end, and the strategy's `ctx.state` (a bot's statistics).
     public var account: AccountEntry?
     public var state: String?
-    /// The reference account's equity at each close (the subscriber mirrors it at ratio 1).
+    /// The account's equity at each walked candle's close: the reference account's on the
+    /// per-candle engine (the subscriber mirrors it at ratio 1), the walked account's on the
+    /// vectorised ones.
     public var equity: [Double] = []
     public var candles: Int
     public var failedCalls: Int
@@ -61,8 +63,6 @@ public struct BacktestResult: Sendable {
     public var phaseSeconds: [String: Double] = [:]
     /// Which engine ran: per candle through the coordinator, or vectorised.
     public var engine: BacktestEngine = .perCandle
-    /// The account's equity at each walked candle's close (vectorised engines).
-    public var equity: [Double] = []
     /// What the look-ahead check did (vectorised engines).
     public var lookAhead: LookAheadReport?
     /// Sharpe, Sortino, Calmar, exposure… over the walked candles, with backtesting.py's definitions.
@@ -140,12 +140,10 @@ public enum Backtester {
                               fills: try db.allFills(userID: user, subscriptionID: subscription),
                               account: try db.accounts(userID: user, subscriptionID: subscription).first,
                               state: try db.read { d in try String.fetchOne(d, sql: "SELECT state FROM strategy_state LIMIT 1") },
-                              equity: try db.referenceEquity(strategyID: version.strategyID, symbol: candles.symbol,
-                                                             limit: candles.count).map(\.equity),
+                              equity: curve.map(\.equity),
                               candles: candles.count - first, failedCalls: failed, wallSeconds: wall,
                               strategySeconds: Double(python) / 1e9,
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))
-        result.equity = curve.map(\.equity)
         result.computeMetrics(candles: candles, first: first)
         return result
     }
