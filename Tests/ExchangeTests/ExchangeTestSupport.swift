@@ -26,7 +26,7 @@ struct SimHarness {
     let now: Int64
 
     static func start(accounts: Int = 2, limits: SimLimits = SimLimits(), skewMs: Int64 = 0, closes: [Double]? = nil,
-                      timeoutMs: Int64 = 2_000) async throws -> SimHarness {
+                      timeoutMs: Int64 = 15_000) async throws -> SimHarness {
         let now = Int64(Date().timeIntervalSince1970 * 1_000) + skewMs
         let market = SimMarket.btc(closes: closes ?? [100, 101, 102, 101, 100, 99, 100, 101, 102, 103, 104, 105], now: now)
         let sim = ExchangeSimulator(markets: [market],
