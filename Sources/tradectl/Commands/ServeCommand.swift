@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Platform
 import PlatformAPI
+import ServiceLifecycle
 import StrategyRuntime
 
 /// `tradectl serve`: the platform's main job. The HTTP API, the scheduler and the executor in
@@ -86,25 +87,19 @@ struct ServeCommand: AsyncParsableCommand {
                                                                        secureCookies: secureCookies))
             let metricsEndpoint = try executor.metricsEndpoint()
             logger.info("tradectl serve on http://\(host):\(port) (dashboard at /, database \(executor.db), executor \(noExecutor ? "off" : "on"), lock \(executor.redis == nil ? "in-process" : "redis"))")
-            let worker = parts.worker
-            let log = logger
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                if !noExecutor {
-                    group.addTask {
-                        do {
-                            _ = try await worker.run()
-                        } catch {
-                            log.error("executor stopped: \(error)")
-                        }
-                    }
-                }
-                if let (mHost, mPort) = metricsEndpoint {
-                    let metricsApp = api.metrics.application(host: mHost, port: mPort, logger: log)
-                    group.addTask { try await metricsApp.runService() }
-                }
-                try await app.runService()
-                group.cancelAll()
+            // One group: SIGTERM or SIGINT shuts its services down in reverse order. The scheduler
+            // first (no new execution starts; the running ones commit), then the HTTP servers, then
+            // the runtime (sandbox workers killed and reaped).
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: RuntimeService(host: runtime)), .init(service: app)]
+            if let (mHost, mPort) = metricsEndpoint {
+                services.append(.init(service: api.metrics.application(host: mHost, port: mPort, logger: logger)))
             }
+            if !noExecutor {
+                // The API keeps serving when the executor stops on its own (past --until) or fails.
+                services.append(.init(service: SchedulerService(worker: parts.worker, logger: logger),
+                                      successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+            }
+            try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         } catch let e as PlatformError {
             Output.failPlatform(e, json: false)
         } catch let e as StrategyError {

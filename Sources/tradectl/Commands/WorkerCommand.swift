@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Platform
 import PlatformAPI
+import ServiceLifecycle
 import StrategyRuntime
 
 /// `tradectl worker`: the scheduler and executor over the platform database.
@@ -23,14 +24,19 @@ struct WorkerCommand: AsyncParsableCommand {
         do {
             let host = try await StrategyHost()
             let parts = try await executor.started(host: host).makeParts(host: host)
-            let worker = parts.worker
-            let metricsTask = try executor.metricsEndpoint().map { endpoint in
-                let app = MetricsExporter(db: parts.database, registry: ProcessMetrics.registry)
-                    .application(host: endpoint.host, port: endpoint.port, logger: Logger(label: "tradectl.worker.metrics"))
-                return Task { try await app.runService() }
+            let logger = Logger(label: "tradectl.worker")
+            let scheduler = SchedulerService(worker: parts.worker, logger: logger)
+            // SIGTERM or SIGINT: the scheduler drains (no new execution starts, the running ones
+            // commit), then the metrics server and the runtime (sandbox workers) stop. A scheduler
+            // that stops on its own (past --until) shuts the group down the same way.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: RuntimeService(host: host))]
+            if let endpoint = try executor.metricsEndpoint() {
+                services.append(.init(service: MetricsExporter(db: parts.database, registry: ProcessMetrics.registry)
+                    .application(host: endpoint.host, port: endpoint.port, logger: Logger(label: "tradectl.worker.metrics"))))
             }
-            defer { metricsTask?.cancel() }
-            let t = try await worker.run()
+            services.append(.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup))
+            try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+            let t = scheduler.tally ?? Worker.Tally()
             let name = executor.name
             let tally: [String: Any] = ["worker": name, "executed": t.executed, "skipped": t.skipped, "busy": t.busy,
                                         "seen_done": t.seenDone, "lock_errors": t.lockErrors, "throttled": t.throttled,
