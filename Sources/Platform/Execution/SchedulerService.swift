@@ -10,7 +10,7 @@ import Synchronization
 public final class SchedulerService: Service, Sendable {
     public let worker: Worker
     private let logger: Logger
-    private let result = Mutex<Worker.Tally?>(nil)
+    private let result = Mutex(Worker.Tally())
 
     /// - Parameters:
     ///   - worker: the scheduler and executor to run.
@@ -20,8 +20,8 @@ public final class SchedulerService: Service, Sendable {
         self.logger = logger
     }
 
-    /// What the worker did, once `run()` has returned (nil before).
-    public var tally: Worker.Tally? { result.withLock { $0 } }
+    /// What the worker did, once `run()` has returned (zero before).
+    public var tally: Worker.Tally { result.withLock { $0 } }
 
     /// Runs the worker until it stops on its own or the group shuts down gracefully.
     ///

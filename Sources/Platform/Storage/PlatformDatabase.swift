@@ -9,12 +9,20 @@ public final class PlatformDatabase: Sendable {
     /// The fan-out inputs this process left at its last commit of each (strategy, symbol).
     let books = FanoutBooks()
     private let checkpointer: Checkpointer?
+    /// The checkpoint loop when the database runs its own (`checkpointsInBackground`).
+    private let checkpointTask: Task<Void, Never>?
 
     /// The size the write-ahead log is brought back under once commits have grown it past it.
     static let walSizeLimit = 16 << 20
 
     /// Opens (creating if needed) a database file in WAL mode and migrates it.
-    public convenience init(path: String) throws(PlatformError) {
+    ///
+    /// - Parameters:
+    ///   - path: the SQLite file.
+    ///   - checkpointsInBackground: whether the database checkpoints its WAL on a task of its own;
+    ///     pass false and run `checkpoints` in the process's `ServiceGroup` instead.
+    /// - Throws: `PlatformError` with code `storage` when the file cannot be opened or migrated.
+    public convenience init(path: String, checkpointsInBackground: Bool = true) throws(PlatformError) {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -24,7 +32,8 @@ public final class PlatformDatabase: Sendable {
                 """)
         }
         do {
-            try self.init(writer: DatabasePool(path: path, configuration: config), checkpointer: Checkpointer(path: path))
+            try self.init(writer: DatabasePool(path: path, configuration: config), checkpointer: Checkpointer(path: path),
+                          checkpointsInBackground: checkpointsInBackground)
         } catch let e as PlatformError {
             throw e
         } catch {
@@ -45,12 +54,18 @@ public final class PlatformDatabase: Sendable {
         }
     }
 
-    init(writer: any DatabaseWriter, checkpointer: Checkpointer? = nil) throws(PlatformError) {
+    init(writer: any DatabaseWriter, checkpointer: Checkpointer? = nil, checkpointsInBackground: Bool = true) throws(PlatformError) {
         self.writer = writer
         self.checkpointer = checkpointer
         try Self.storage { try Schema.migrator.migrate(writer) }
-        checkpointer?.start()
+        checkpointTask = checkpointsInBackground ? checkpointer.map { c in Task { await c.loop() } } : nil
     }
+
+    deinit { checkpointTask?.cancel() }
+
+    /// The WAL checkpoints as a `Service` (nil for an in-memory database): every second, and once
+    /// more at shutdown. For a database opened with `checkpointsInBackground: false`.
+    public var checkpoints: CheckpointService? { checkpointer.map(CheckpointService.init) }
 
     /// Runs `body` and maps GRDB's errors to `PlatformError`.
     static func storage<T>(_ body: () throws -> T) throws(PlatformError) -> T {
@@ -77,52 +92,4 @@ public final class PlatformDatabase: Sendable {
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-}
-
-/// Copies the WAL back into the database file every second from its own connection, so that
-/// commits never pay for a checkpoint (automatic checkpoints are off: they ran inside commits and
-/// cost about a quarter of the fan-out time). PASSIVE checkpoints never block the writer.
-///
-/// The WAL file keeps the size its busiest moment gave it unless it is cut back: every connection
-/// has `journal_size_limit` (a writer that starts the log over truncates it to that), and a tick
-/// that finds the file over the limit after its PASSIVE checkpoint runs a TRUNCATE one. That one
-/// takes the writer lock while it waits for readers still on the old log, at most 50 ms, and only
-/// then (a reader arriving during it reads the database file, so it cannot starve it).
-///
-/// `@unchecked Sendable`: the connection and the timer are only used on `queue`.
-final class Checkpointer: @unchecked Sendable {
-    private let connection: DatabaseQueue
-    private let wal: String
-    private let queue = DispatchQueue(label: "tradectl.checkpoint")
-    private var timer: DispatchSourceTimer?
-
-    init(path: String) throws {
-        var config = Configuration()
-        config.busyMode = .timeout(0.05)
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = \(PlatformDatabase.walSizeLimit)") }
-        connection = try DatabaseQueue(path: path, configuration: config)
-        wal = path + "-wal"
-    }
-
-    func start() {
-        queue.sync {
-            let t = DispatchSource.makeTimerSource(queue: queue)
-            t.schedule(deadline: .now() + 1, repeating: 1)
-            t.setEventHandler { [connection, wal] in
-                _ = try? connection.writeWithoutTransaction { db in
-                    try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
-                    var info = stat()
-                    if stat(wal, &info) == 0, info.st_size > PlatformDatabase.walSizeLimit {
-                        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                    }
-                }
-            }
-            t.resume()
-            timer = t
-        }
-    }
-
-    deinit {
-        timer?.cancel()
-    }
 }

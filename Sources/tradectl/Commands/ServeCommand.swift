@@ -88,9 +88,11 @@ struct ServeCommand: AsyncParsableCommand {
             let metricsEndpoint = try executor.metricsEndpoint()
             logger.info("tradectl serve on http://\(host):\(port) (dashboard at /, database \(executor.db), executor \(noExecutor ? "off" : "on"), lock \(executor.redis == nil ? "in-process" : "redis"))")
             // One group: SIGTERM or SIGINT shuts its services down in reverse order. The scheduler
-            // first (no new execution starts; the running ones commit), then the HTTP servers, then
-            // the runtime (sandbox workers killed and reaped).
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: RuntimeService(host: runtime)), .init(service: app)]
+            // first (no new execution starts; the running ones commit), then the HTTP servers, the
+            // WAL checkpoints (a last one), and the runtime (sandbox workers killed and reaped).
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: RuntimeService(host: runtime))]
+            if let checkpoints = parts.database.checkpoints { services.append(.init(service: checkpoints)) }
+            services.append(.init(service: app))
             if let (mHost, mPort) = metricsEndpoint {
                 services.append(.init(service: api.metrics.application(host: mHost, port: mPort, logger: logger)))
             }

@@ -27,16 +27,18 @@ struct WorkerCommand: AsyncParsableCommand {
             let logger = Logger(label: "tradectl.worker")
             let scheduler = SchedulerService(worker: parts.worker, logger: logger)
             // SIGTERM or SIGINT: the scheduler drains (no new execution starts, the running ones
-            // commit), then the metrics server and the runtime (sandbox workers) stop. A scheduler
-            // that stops on its own (past --until) shuts the group down the same way.
+            // commit), then the metrics server, the WAL checkpoints (a last one) and the runtime
+            // (sandbox workers) stop. A scheduler that stops on its own (past --until) shuts the
+            // group down the same way.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: RuntimeService(host: host))]
+            if let checkpoints = parts.database.checkpoints { services.append(.init(service: checkpoints)) }
             if let endpoint = try executor.metricsEndpoint() {
                 services.append(.init(service: MetricsExporter(db: parts.database, registry: ProcessMetrics.registry)
                     .application(host: endpoint.host, port: endpoint.port, logger: Logger(label: "tradectl.worker.metrics"))))
             }
             services.append(.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup))
             try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
-            let t = scheduler.tally ?? Worker.Tally()
+            let t = scheduler.tally
             let name = executor.name
             let tally: [String: Any] = ["worker": name, "executed": t.executed, "skipped": t.skipped, "busy": t.busy,
                                         "seen_done": t.seenDone, "lock_errors": t.lockErrors, "throttled": t.throttled,

@@ -68,10 +68,12 @@ struct ExecutorOptions: ParsableArguments {
         return options
     }
 
+    /// The parts of `serve` and `worker`: their database leaves its WAL checkpoints to the
+    /// process's service group (`PlatformDatabase.checkpoints`).
     func makeParts(host: StrategyHost) throws -> Parts {
         let now = VirtualClock.wallNow()
         let clock = VirtualClock(virtualStart: virtualStart ?? now, wallStart: wallStart ?? now, speed: speed)
-        let database = try PlatformDatabase(path: db)
+        let database = try PlatformDatabase(path: db, checkpointsInBackground: false)
         let client = try redis.map { url throws(PlatformError) in try RedisClient(url: url) }
         let lock: any ExecutionLock = client.map { RedisLock(client: $0) } ?? InProcessLock()
         let registry: any StrategyRegistry = client.map { RedisRegistry(db: database, client: $0) } ?? LocalRegistry(db: database)
