@@ -59,6 +59,7 @@ final class Checkpointer: @unchecked Sendable {
 public struct CheckpointService: Service {
     let checkpointer: Checkpointer
 
+    /// Checkpoints every second until the group shuts down gracefully (or is cancelled), then once more.
     public func run() async throws {
         await cancelWhenGracefulShutdown { await checkpointer.loop() }
         await checkpointer.checkpoint()
