@@ -16,8 +16,14 @@ serve: build
 demo: build
 	.build/release/tradectl demo
 
+# The suites whose assertions count polls and rate-limit windows in wall time run on their own
+# after the rest: beside the whole parallel suite on 2 cores their tasks were starved for tens of
+# seconds (a known limit until storage leaves the cooperative pool, issue 17).
+TIMED_SUITES = EventStreamTests|LiveOrderRouterTests|ClosedCandleTests
+
 test: setup
-	$(SWIFT) test
+	$(SWIFT) test --skip '$(TIMED_SUITES)'
+	$(SWIFT) test --skip-build --filter '$(TIMED_SUITES)'
 	bash scripts/api-fuzz.sh
 	bash scripts/browser-test.sh
 	/usr/bin/python3.11 -m pytest -q python/tests
