@@ -78,11 +78,71 @@ extension PlatformTests {
             for bad in [Array(bytes.dropLast()), bytes + [0], [UInt8](repeating: 0, count: 40), Array(bytes.prefix(7)), []] {
                 #expect(throws: PlatformError.self) { try FanoutJournal.decode(bad, row: 1) }
             }
-            var wrongCount = bytes
-            wrongCount[6] = 0xFF  // claims far more entries than the bytes hold
+            // Base time 0, no shapes, tags or reasons, then 65,535 changes in 7 bytes.
+            let wrongCount = FanoutJournal.magic + [0, 0, 0, 0, 0xFF, 0xFF, 0x03]
             let error = #expect(throws: PlatformError.self) { try FanoutJournal.decode(wrongCount, row: 42) }
             #expect(error?.code == .storage)
             #expect(error?.message.contains("execution 42") == true)
+            var badShape = bytes
+            badShape[bytes.count - 1] ^= 0xFF  // the open position's last byte
+            #expect(throws: PlatformError.self) { try FanoutJournal.decode(badShape, row: 1) }
+
+            // Entries written before the compact form (TJ2) are still expanded.
+            #expect(try FanoutJournal.decode(Self.legacy(changes), row: 1) == changes)
+        }
+
+        /// Subscribers mirroring the same ten limit orders share one table of what the orders have
+        /// in common: each costs its account, ids, quantities and reservations, not ten full orders.
+        @Test func mirroredOrdersAreStoredOnceAndEachSubscriberCostsLittle() throws {
+            let rules = try SymbolRules(lotStep: 0.0001, minNotional: 5, tickSize: 0.01).market(.spot)
+            let exchange = try PaperExchange(rules: rules, slippageBps: 0)
+            let intents: [OrderIntent] = (0..<10).map { i in
+                .place(.limit(.buy, .quantity(0.1), at: 95 + Double(i) / 10, tag: OrderTag("b\(i)")!))
+            }
+            let changes = try (0..<1_000).map { (i: Int) throws -> FanoutChange in
+                var book = AccountBook(account: try Account.spot(quote: 1_000 + Double(i)))
+                var journal = OrderJournal()
+                exchange.place(intents, scaledBy: 1 + Double(i % 7) / 10, on: &book, close: 100, time: 60_000, into: &journal)
+                #expect(book.orders.count == 10)
+                return FanoutChange(subscriptionID: Int64(i + 1), userID: Int64(i + 1), account: book.account, nextOrderID: book.nextOrderID,
+                                    firstNewOrderID: 1, orders: book.orders, transitions: journal.transitions, fills: [], trades: [],
+                                    open: nil, openChanged: false)
+            }
+            let bytes = FanoutJournal.encode(changes)
+            #expect(try FanoutJournal.decode(bytes, row: 1) == changes)
+            #expect(bytes.count / changes.count < 320, "\(bytes.count / changes.count) bytes per subscriber")
+            #expect(Self.legacy(changes).count / changes.count > 1_400, "the first form spent ~1.5 kB on each")
+        }
+
+        /// An entry in the first form (TJ2), as versions before the compact form wrote it.
+        static func legacy(_ changes: [FanoutChange]) -> [UInt8] {
+            var w = Wire.Writer()
+            w.raw(FanoutJournal.legacyMagic)
+            w.u32(UInt32(changes.count))
+            for c in changes {
+                w.i64(c.subscriptionID)
+                w.i64(c.userID)
+                w.account(c.account)
+                w.i64(c.nextOrderID)
+                w.i64(c.firstNewOrderID)
+                w.u32(UInt32(c.orders.count))
+                for o in c.orders { w.order(o) }
+                w.u32(UInt32(c.transitions.count))
+                for t in c.transitions {
+                    w.i64(t.orderID)
+                    w.u8(t.from.map(FanoutJournal.code) ?? 255)
+                    w.u8(FanoutJournal.code(t.to))
+                    w.i64(t.time)
+                    w.u8(FanoutJournal.code(t.reason))
+                }
+                w.u32(UInt32(c.fills.count))
+                for f in c.fills { w.fill(f) }
+                w.u32(UInt32(c.trades.count))
+                for t in c.trades { w.trade(t) }
+                w.u8((c.openChanged ? 1 : 0) | (c.open == nil ? 0 : 2))
+                if let p = c.open { w.position(p) }
+            }
+            return w.bytes
         }
 
         @Test func aCrashWhileExpandingLeavesTheEntryToBeExpandedOnce() async throws {
