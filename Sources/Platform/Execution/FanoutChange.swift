@@ -57,9 +57,9 @@ struct FanoutChange: Sendable, Equatable {
 
     /// The first numbers of this change that are not finite, named for people.
     var nonFiniteField: String? {
-        let a = account
-        for v in [a.quoteFree, a.baseFree, a.baseCost, a.position.quantity, a.position.entryPrice, a.position.margin,
-                  a.position.liquidationPrice, a.realisedPnl, a.fees] where !v.isFinite {
+        let a = account, p = a.position
+        if !(a.quoteFree.isFinite && a.baseFree.isFinite && a.baseCost.isFinite && p.quantity.isFinite && p.entryPrice.isFinite
+             && p.margin.isFinite && p.liquidationPrice.isFinite && a.realisedPnl.isFinite && a.fees.isFinite) {
             return "the account's balances or position"
         }
         for o in orders where !(o.quantity.isFinite && o.filled.isFinite && o.averagePrice.isFinite && o.fees.isFinite && o.reserved.isFinite

@@ -30,31 +30,36 @@ struct OrderFanout {
 
     func run(_ inputs: FanoutInputs) -> FanoutResult {
         var result = FanoutResult(changes: [], subscribers: inputs.subscribers)
+        if !intents.isEmpty || !signals.isEmpty { result.changes.reserveCapacity(result.subscribers.count) }
         var journal = OrderJournal()
         var trades: [Trade] = []
         for i in result.subscribers.indices {
-            let sub = result.subscribers[i]
-            journal.removeAll()
-            trades.removeAll(keepingCapacity: true)
-            var book = sub.book
-            var ledger = sub.ledger
+            let (id, userID, terms) = (result.subscribers[i].id, result.subscribers[i].userID, result.subscribers[i].terms)
+            let before = (account: result.subscribers[i].book.account, nextOrderID: result.subscribers[i].book.nextOrderID)
+            let resting = !result.subscribers[i].book.orders.isEmpty || before.account.position.quantity != 0
+            let ratio = intents.isEmpty ? nil : PaperExchange.mirrorRatio(capital: terms.capital, referenceCapital: referenceCapital)
+            if !resting && ratio == nil && signals.isEmpty { continue }
+            var book = result.subscribers[i].book
+            var ledger = result.subscribers[i].ledger
             let exchange = exchange(book.account.market)
-            if !book.orders.isEmpty || book.account.position.quantity != 0 {
-                _ = exchange.match(&book, candle: bar, into: &journal)
-            }
-            if !intents.isEmpty, let ratio = PaperExchange.mirrorRatio(capital: sub.terms.capital, referenceCapital: referenceCapital) {
-                exchange.place(intents, scaledBy: ratio, on: &book, close: bar.close, time: bar.time, into: &journal)
-            }
+            if resting { _ = exchange.match(&book, candle: bar, into: &journal) }
+            if let ratio { exchange.place(intents, scaledBy: ratio, on: &book, close: bar.close, time: bar.time, into: &journal) }
             for signal in signals {
-                exchange.apply(signal, terms: sub.terms, on: &book, close: bar.close, time: bar.time, into: &journal)
+                exchange.apply(signal, terms: terms, on: &book, close: bar.close, time: bar.time, into: &journal)
             }
-            if journal.transitions.isEmpty && journal.fills.isEmpty && book.account == sub.book.account { continue }
+            if journal.transitions.isEmpty && journal.fills.isEmpty && book.account == before.account {
+                journal.removeAll()
+                continue
+            }
             let openBefore = ledger.open
             for fill in journal.fills { ledger.record(fill, into: &trades) }
-            let change = FanoutChange(subscriptionID: sub.id, userID: sub.userID, account: book.account, nextOrderID: book.nextOrderID,
-                                      firstNewOrderID: sub.book.nextOrderID, orders: Self.touched(journal, book),
-                                      transitions: journal.transitions, fills: journal.fills, trades: trades, open: ledger.open,
-                                      openChanged: ledger.open != openBefore)
+            // The journal's lists move into the change (no copy); the next subscriber's start at
+            // the same capacity, one allocation each.
+            let change = FanoutChange(subscriptionID: id, userID: userID, account: book.account, nextOrderID: book.nextOrderID,
+                                      firstNewOrderID: before.nextOrderID, orders: Self.touched(journal, book),
+                                      transitions: Self.take(&journal.transitions), fills: Self.take(&journal.fills),
+                                      trades: Self.take(&trades), open: ledger.open, openChanged: ledger.open != openBefore)
+            journal.removeAll()
             if change.isFinite {
                 result.subscribers[i].book = book
                 result.subscribers[i].ledger = ledger
@@ -62,11 +67,20 @@ struct OrderFanout {
             } else {
                 // Terms or an account stored before the bounds existed can still make a product
                 // overflow: that one subscriber's execution is set aside, its account unchanged.
-                result.changes.append(Self.setAside(sub, bar: bar, why: change.nonFiniteField ?? "a number"))
+                result.changes.append(Self.setAside(result.subscribers[i], bar: bar, why: change.nonFiniteField ?? "a number"))
                 result.subscribers[i].book.nextOrderID += 1
             }
         }
         return result
+    }
+
+    /// Moves a list out, leaving an empty one with room for as many.
+    static func take<T>(_ list: inout [T]) -> [T] {
+        guard !list.isEmpty else { return [] }
+        var next: [T] = []
+        next.reserveCapacity(list.count)
+        swap(&list, &next)
+        return next
     }
 
     /// The orders a journal's transitions name, each once, as the book or the journal left them.

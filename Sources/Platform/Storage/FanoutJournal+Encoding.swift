@@ -48,8 +48,10 @@ extension FanoutJournal {
         private var guesses: [Int] = []
         private var tags: [OrderTag] = []
         private var tagRows: [OrderTag: Int] = [:]
+        private var tagGuesses: [Int] = []
         private var reasons: [String] = []
         private var reasonRows: [String: Int] = [:]
+        private var lastReason = 0
 
         init(_ changes: [FanoutChange]) {
             base = changes.first(where: { !$0.transitions.isEmpty })?.transitions[0].time ?? 0
@@ -83,8 +85,8 @@ extension FanoutJournal {
             }
             body.count(c.fills.count)
             previous = c.firstNewOrderID
-            for f in c.fills {
-                fill(f, after: previous)
+            for (j, f) in c.fills.enumerated() {
+                fill(f, after: previous, position: j)
                 previous = f.orderID
             }
             body.count(c.trades.count)
@@ -95,7 +97,7 @@ extension FanoutJournal {
 
         /// The entry: magic, base time, the tables, then the changes.
         func finish() -> [UInt8] {
-            var head = JournalWriter(capacity: 64 + shapes.count * 40 + body.bytes.count)
+            var head = JournalWriter(capacity: 64 + shapes.count * 40 + body.count)
             head.raw(FanoutJournal.magic)
             head.signed(base)
             head.count(shapes.count)
@@ -115,7 +117,7 @@ extension FanoutJournal {
             for r in reasons { head.text(utf8: r.utf8) }
             head.count(total)
             head.append(body)
-            return head.bytes
+            return head.take()
         }
 
         private mutating func account(_ a: Account) {
@@ -176,17 +178,9 @@ extension FanoutJournal {
             if mask & B.updated != 0 { body.signed(o.updatedAt &- o.placedAt) }
         }
 
-        private mutating func fill(_ f: Fill, after previous: Int64) {
+        private mutating func fill(_ f: Fill, after previous: Int64, position: Int) {
             body.signed(f.orderID &- previous)
-            let tag: Int
-            if let known = tagRows[f.tag] {
-                tag = known
-            } else {
-                tag = tags.count
-                tags.append(f.tag)
-                tagRows[f.tag] = tag
-            }
-            body.count(tag)
+            body.count(tagRow(f.tag, position: position))
             body.u8(FanoutJournal.code(f.side))
             body.u8(FanoutJournal.code(f.purpose))
             typealias B = FillBits
@@ -203,6 +197,21 @@ extension FanoutJournal {
             if flags & B.after != 0 { body.f64(f.positionAfter) }
         }
 
+        /// The tag table's row of a fill's tag, guessed like an order's shape.
+        private mutating func tagRow(_ tag: OrderTag, position: Int) -> Int {
+            if position < tagGuesses.count, tags[tagGuesses[position]] == tag { return tagGuesses[position] }
+            let row: Int
+            if let known = tagRows[tag] {
+                row = known
+            } else {
+                row = tags.count
+                tags.append(tag)
+                tagRows[tag] = row
+            }
+            if position < tagGuesses.count { tagGuesses[position] = row } else { tagGuesses.append(row) }
+            return row
+        }
+
         private mutating func trade(_ t: Trade) {
             body.u8(t.side == .long ? 0 : 1)
             body.signed(t.entryTime &- base)
@@ -213,15 +222,16 @@ extension FanoutJournal {
             body.f64(t.pnl)
             body.f64(t.returnPct)
             body.f64(t.entryFee)
-            let row: Int
-            if let known = reasonRows[t.reason] {
-                row = known
-            } else {
-                row = reasons.count
-                reasons.append(t.reason)
-                reasonRows[t.reason] = row
+            if lastReason >= reasons.count || reasons[lastReason] != t.reason {
+                if let known = reasonRows[t.reason] {
+                    lastReason = known
+                } else {
+                    lastReason = reasons.count
+                    reasons.append(t.reason)
+                    reasonRows[t.reason] = lastReason
+                }
             }
-            body.count(row)
+            body.count(lastReason)
         }
 
         private mutating func position(_ p: Position) {

@@ -33,7 +33,14 @@ enum FanoutJournal {
         }
     }
 
-    static func code<T: JournalCoded>(_ value: T) -> UInt8 { UInt8(T.table.firstIndex(of: value) ?? 0) }
+    /// An enum's one-byte code: its index in `allCases`.
+    ///
+    /// A case-only enum of 2–256 cases is stored as one byte holding its case's index in
+    /// declaration order, which is `allCases`' order, so the byte is the code (no search per
+    /// order of a 10,000-subscriber entry); `FanoutJournalTests` checks every case of every coded enum.
+    @inline(__always) static func code<T: JournalCoded>(_ value: T) -> UInt8 {
+        MemoryLayout<T>.size == 1 ? unsafeBitCast(value, to: UInt8.self) : UInt8(T.table.firstIndex(of: value) ?? 0)
+    }
 
     static func state(_ code: UInt8) throws(Wire.Malformed) -> OrderState {
         guard Int(code) < OrderState.table.count else { throw Wire.Malformed(description: "state \(code)") }

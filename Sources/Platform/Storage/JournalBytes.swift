@@ -1,22 +1,49 @@
 import StrategyRuntime
 
 /// The byte writer of the compact journal: LEB128 varints (zigzag for signed numbers), raw
-/// little-endian doubles, length-prefixed UTF-8. Everything inlines, with no allocation beyond the
-/// one growing buffer (the journal of an execution with 10,000 subscribers is written per value).
+/// little-endian doubles, length-prefixed UTF-8.
+///
+/// The buffer is sized ahead and written through its pointer (a store, not an `append` of a
+/// buffer per number): the journal of an execution with 10,000 subscribers is written value by
+/// value, and `Array.append(contentsOf:)` of eight bytes costs a `memmove` call each.
 struct JournalWriter {
-    private(set) var bytes: [UInt8] = []
+    private var storage: [UInt8]
+    private(set) var count = 0
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int) { storage = [UInt8](repeating: 0, count: max(64, capacity)) }
 
-    @inline(__always) mutating func u8(_ v: UInt8) { bytes.append(v) }
+    /// The bytes written.
+    var bytes: [UInt8] { Array(storage[0..<count]) }
+
+    /// The bytes written, giving up the buffer instead of copying it.
+    consuming func take() -> [UInt8] {
+        storage.removeLast(storage.count - count)
+        return storage
+    }
+
+    @inline(__always) private mutating func room(_ n: Int) {
+        if count + n > storage.count { storage.append(contentsOf: repeatElement(0, count: max(n, storage.count))) }
+    }
+
+    @inline(__always) mutating func u8(_ v: UInt8) {
+        room(1)
+        storage[count] = v
+        count += 1
+    }
 
     @inline(__always) mutating func varint(_ value: UInt64) {
+        room(10)
         var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
+        var at = count
+        storage.withUnsafeMutableBufferPointer { out in
+            while v >= 0x80 {
+                out[at] = UInt8(truncatingIfNeeded: v) | 0x80
+                v >>= 7
+                at += 1
+            }
+            out[at] = UInt8(v)
         }
-        bytes.append(UInt8(v))
+        count = at + 1
     }
 
     @inline(__always) mutating func count(_ n: Int) { varint(UInt64(n)) }
@@ -25,18 +52,33 @@ struct JournalWriter {
     @inline(__always) mutating func signed(_ v: Int64) { varint(UInt64(bitPattern: (v &<< 1) ^ (v >> 63))) }
 
     @inline(__always) mutating func f64(_ v: Double) {
-        var bits = v.bitPattern.littleEndian
-        withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
+        room(8)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: at, as: UInt64.self) }
+        count += 8
+    }
+
+    mutating func raw<S: Collection>(_ b: S) where S.Element == UInt8 {
+        room(b.count)
+        for byte in b {
+            storage[count] = byte
+            count += 1
+        }
     }
 
     mutating func text<S: Collection>(utf8 s: S) where S.Element == UInt8 {
         count(s.count)
-        bytes.append(contentsOf: s)
+        raw(s)
     }
 
-    mutating func append(_ other: JournalWriter) { bytes.append(contentsOf: other.bytes) }
-
-    mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    mutating func append(_ other: JournalWriter) {
+        room(other.count)
+        let at = count
+        storage.withUnsafeMutableBytes { out in
+            other.storage.withUnsafeBytes { out.baseAddress!.advanced(by: at).copyMemory(from: $0.baseAddress!, byteCount: other.count) }
+        }
+        count += other.count
+    }
 }
 
 /// Reads what `JournalWriter` wrote, never trusting the bytes: every read is bounds-checked, a

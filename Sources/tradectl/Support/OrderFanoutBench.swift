@@ -56,6 +56,9 @@ struct OrderFanoutBench {
         let cycles = max(3, rounds / 2)
         let series = Self.candles(4 * (cycles + 1) + 2)
         var placing: [UInt64] = [], matching: [UInt64] = [], projecting: [UInt64] = []
+        // The engine (matching and mirroring for every subscriber) and the rest of the transaction
+        // (the journal entry and the execution's rows), per case: where a commit's time goes.
+        var parts: [[UInt64]] = [[], [], [], []]
         let clock = ContinuousClock()
         for i in 0..<(4 * (cycles + 1)) {
             let window = series.window(endingAt: i + 1, lookback: 2)
@@ -68,6 +71,8 @@ struct OrderFanoutBench {
             let fills = i % 2 == 1 ? 10 * n : 0  // subscribers' fills (the reference account's are not fan-out)
             guard report.ordersFilled == fills else { throw BenchFailure("round \(i): \(report.ordersFilled) fills, expected \(fills)") }
             guard i >= 4 else { continue }  // the first cycle warms up
+            parts[2 * (i % 2)].append(UInt64(report.fanoutMicros) * 1_000)
+            parts[2 * (i % 2) + 1].append(UInt64(report.commitMicros) * 1_000)
             if i % 2 == 0 {
                 placing.append(RuntimeBench.nanos(committed - start))
             } else {
@@ -76,7 +81,9 @@ struct OrderFanoutBench {
             projecting.append(RuntimeBench.nanos(clock.now - committed))
         }
         return [BenchCase(name: "orders-\(n)", samples: placing), BenchCase(name: "match-\(n)", samples: matching),
-                BenchCase(name: "project-orders-\(n)", samples: projecting)]
+                BenchCase(name: "project-orders-\(n)", samples: projecting),
+                BenchCase(name: "orders-engine-\(n)", samples: parts[0]), BenchCase(name: "orders-write-\(n)", samples: parts[1]),
+                BenchCase(name: "match-engine-\(n)", samples: parts[2]), BenchCase(name: "match-write-\(n)", samples: parts[3])]
     }
 }
 
