@@ -135,7 +135,8 @@ public final class Coordinator: Sendable {
             report.signals = signals
             report.intents = accepted
             report.pythonNanos = outcome?.strategyNanos ?? 0
-            Self.count(result.changes, into: &report)
+            report.ordersFilled = result.fills
+            report.ordersSkipped = result.rejected
         } catch {
             await lock.release(lease)
             if error.code == .duplicateExecution {
@@ -200,7 +201,8 @@ public final class Coordinator: Sendable {
             report.outcome = .committed(status: "ok")
             report.signals = signals
             report.intents = accepted
-            Self.count(result.changes, into: &report)
+            report.ordersFilled = result.fills
+            report.ordersSkipped = result.rejected
         } catch where error.code == .duplicateExecution {
             return report
         }
@@ -240,13 +242,5 @@ public final class Coordinator: Sendable {
     static func bar(_ w: CandleWindow) -> Bar {
         let last = w.count - 1
         return Bar(time: w.times[last], open: w.open[last], high: w.high[last], low: w.low[last], close: w.close[last])
-    }
-
-    /// Fills and refused orders over every subscriber of the execution.
-    static func count(_ changes: [FanoutChange], into report: inout ExecutionReport) {
-        for c in changes {
-            report.ordersFilled += c.fills.count
-            for t in c.transitions where t.to == .rejected { report.ordersSkipped += 1 }
-        }
     }
 }

@@ -28,11 +28,23 @@ struct OrderFanout {
 
     func exchange(_ market: MarketKind) -> PaperExchange { market == .spot ? spot : futures }
 
+    /// Which subscribers' changes `run` returns besides encoding them (all: tests; a set: the
+    /// subscribers whose orders go to an exchange).
+    enum Keep: Sendable {
+        case none, all
+        case subscriptions(Set<Int64>)
+    }
+    var keep = Keep.none
+
     func run(_ inputs: FanoutInputs) -> FanoutResult {
-        var result = FanoutResult(changes: [], subscribers: inputs.subscribers)
-        if !intents.isEmpty || !signals.isEmpty { result.changes.reserveCapacity(result.subscribers.count) }
+        var result = FanoutResult(subscribers: inputs.subscribers)
+        let moving = !intents.isEmpty || !signals.isEmpty
+        var encoder = FanoutJournal.Encoder(base: bar.time, capacity: (moving ? result.subscribers.count : 16) * 320)
+        // Reused by every subscriber: once a change is encoded, its lists are unique again and
+        // emptied in place, so a subscriber costs no allocation of its own.
         var journal = OrderJournal()
         var trades: [Trade] = []
+        var touched: [Order] = []
         for i in result.subscribers.indices {
             let (id, userID, terms) = (result.subscribers[i].id, result.subscribers[i].userID, result.subscribers[i].terms)
             let before = (account: result.subscribers[i].book.account, nextOrderID: result.subscribers[i].book.nextOrderID)
@@ -42,58 +54,58 @@ struct OrderFanout {
             var book = result.subscribers[i].book
             var ledger = result.subscribers[i].ledger
             let exchange = exchange(book.account.market)
+            journal.removeAll()
+            trades.removeAll(keepingCapacity: true)
             if resting { _ = exchange.match(&book, candle: bar, into: &journal) }
             if let ratio { exchange.place(intents, scaledBy: ratio, on: &book, close: bar.close, time: bar.time, into: &journal) }
             for signal in signals {
                 exchange.apply(signal, terms: terms, on: &book, close: bar.close, time: bar.time, into: &journal)
             }
-            if journal.transitions.isEmpty && journal.fills.isEmpty && book.account == before.account {
-                journal.removeAll()
-                continue
-            }
+            if journal.transitions.isEmpty && journal.fills.isEmpty && book.account == before.account { continue }
             let openBefore = ledger.open
             for fill in journal.fills { ledger.record(fill, into: &trades) }
-            // The journal's lists move into the change (no copy); the next subscriber's start at
-            // the same capacity, one allocation each.
-            let change = FanoutChange(subscriptionID: id, userID: userID, account: book.account, nextOrderID: book.nextOrderID,
-                                      firstNewOrderID: before.nextOrderID, orders: Self.touched(journal, book),
-                                      transitions: Self.take(&journal.transitions), fills: Self.take(&journal.fills),
-                                      trades: Self.take(&trades), open: ledger.open, openChanged: ledger.open != openBefore)
-            journal.removeAll()
+            Self.touched(journal, book, into: &touched)
+            var change = FanoutChange(subscriptionID: id, userID: userID, account: book.account, nextOrderID: book.nextOrderID,
+                                      firstNewOrderID: before.nextOrderID, orders: touched, transitions: journal.transitions,
+                                      fills: journal.fills, trades: trades, open: ledger.open, openChanged: ledger.open != openBefore)
             if change.isFinite {
                 result.subscribers[i].book = book
                 result.subscribers[i].ledger = ledger
-                result.changes.append(change)
             } else {
                 // Terms or an account stored before the bounds existed can still make a product
                 // overflow: that one subscriber's execution is set aside, its account unchanged.
-                result.changes.append(Self.setAside(result.subscribers[i], bar: bar, why: change.nonFiniteField ?? "a number"))
+                change = Self.setAside(result.subscribers[i], bar: bar, why: change.nonFiniteField ?? "a number")
                 result.subscribers[i].book.nextOrderID += 1
             }
+            encoder.change(change)
+            result.changed += 1
+            result.fills += change.fills.count
+            for t in change.transitions where t.to == .rejected { result.rejected += 1 }
+            if keeps(id) { result.kept.append(change) }
         }
+        if result.changed > 0 { result.entry = encoder.finish() }
         return result
     }
 
-    /// Moves a list out, leaving an empty one with room for as many.
-    static func take<T>(_ list: inout [T]) -> [T] {
-        guard !list.isEmpty else { return [] }
-        var next: [T] = []
-        next.reserveCapacity(list.count)
-        swap(&list, &next)
-        return next
+    private func keeps(_ subscription: Int64) -> Bool {
+        switch keep {
+        case .none: false
+        case .all: true
+        case .subscriptions(let ids): ids.contains(subscription)
+        }
     }
 
-    /// The orders a journal's transitions name, each once, as the book or the journal left them.
-    static func touched(_ journal: OrderJournal, _ book: AccountBook) -> [Order] {
-        var out: [Order] = []
+    /// The orders a journal's transitions name, each once, as the book or the journal left them,
+    /// into `out` (emptied first).
+    static func touched(_ journal: OrderJournal, _ book: AccountBook, into out: inout [Order]) {
+        out.removeAll(keepingCapacity: true)
         for t in journal.transitions where !out.contains(where: { $0.id == t.orderID }) {
-            if let open = book.orders.first(where: { $0.id == t.orderID }) {
-                out.append(open)
-            } else if let closed = journal.closed.last(where: { $0.id == t.orderID }) {
-                out.append(closed)
+            if let i = book.orders.firstIndex(where: { $0.id == t.orderID }) {
+                out.append(book.orders[i])
+            } else if let i = journal.closed.lastIndex(where: { $0.id == t.orderID }) {
+                out.append(journal.closed[i])
             }
         }
-        return out
     }
 
     /// The change of a subscriber whose execution was set aside: one rejected order saying why.

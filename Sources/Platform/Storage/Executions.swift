@@ -22,7 +22,10 @@ struct ExecutionRecord: Sendable {
 /// What the commit measured and wrote.
 struct CommitResult: Sendable {
     let executionID: Int64
-    let changes: [FanoutChange]
+    /// Fills and refused orders over every subscriber.
+    let fills: Int, rejected: Int
+    /// The changes the fan-out kept (`OrderFanout.keep`).
+    let kept: [FanoutChange]
     let fanoutMicros: Int
     let commitMicros: Int
 }
@@ -167,8 +170,8 @@ extension PlatformDatabase {
                 let fanStart = clock.now
                 let out = fanOut(FanoutInputs(subscribers: subscribers, rules: rules))
                 let fanoutMicros = Int((clock.now - fanStart) / .microseconds(1))
-                for n in out.changes.indices { try afterSubscriber?(n) }
-                if !out.changes.isEmpty {
+                for n in 0..<out.changed { try afterSubscriber?(n) }
+                if let entry = out.entry {
                     var journal = RawStatement(try db.cachedStatement(sql: """
                         INSERT INTO fanout_journal (execution_id, strategy_id, symbol, candle_time, changes) VALUES (?, ?, ?, ?, ?)
                         """))
@@ -176,7 +179,7 @@ extension PlatformDatabase {
                     journal.bind(r.strategyID)
                     journal.bind(r.key.symbol)
                     journal.bind(r.key.candleTime)
-                    journal.bind(FanoutJournal.encode(out.changes))
+                    journal.bind(entry)
                     try journal.run(db)
                 }
                 let signal = try db.cachedStatement(sql: """
@@ -202,7 +205,7 @@ extension PlatformDatabase {
                 let commitMicros = Int((clock.now - start) / .microseconds(1)) - fanoutMicros
                 try db.cachedStatement(sql: "UPDATE executions SET fanout_us = ?, commit_us = ? WHERE id = ?")
                     .execute(arguments: [fanoutMicros, commitMicros, executionID])
-                return (CommitResult(executionID: executionID, changes: out.changes, fanoutMicros: fanoutMicros, commitMicros: commitMicros),
+                return (CommitResult(executionID: executionID, fills: out.fills, rejected: out.rejected, kept: out.kept, fanoutMicros: fanoutMicros, commitMicros: commitMicros),
                         generation, out.subscribers)
             }
             books.keep(book, at: generation, left)

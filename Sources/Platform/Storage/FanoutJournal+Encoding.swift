@@ -39,7 +39,7 @@ extension FanoutJournal {
     struct Encoder {
         /// Times are written relative to it (the candle of the entry's first transition).
         let base: Int64
-        private let total: Int
+        private var total = 0
         private var body: JournalWriter
         private var shapes: [Shape] = []
         private var shapeRows: [Shape: Int] = [:]
@@ -53,15 +53,16 @@ extension FanoutJournal {
         private var reasonRows: [String: Int] = [:]
         private var lastReason = 0
 
-        init(_ changes: [FanoutChange]) {
-            base = changes.first(where: { !$0.transitions.isEmpty })?.transitions[0].time ?? 0
-            total = changes.count
-            var size = 16
-            for c in changes { size += 64 + c.orders.count * 24 + c.transitions.count * 6 + c.fills.count * 40 + c.trades.count * 60 }
-            body = JournalWriter(capacity: size)
+        /// - Parameters:
+        ///   - base: times are written relative to it (the candle of the execution).
+        ///   - capacity: bytes to reserve (about 300 per subscriber placing ten orders).
+        init(base: Int64, capacity: Int) {
+            self.base = base
+            body = JournalWriter(capacity: capacity)
         }
 
         mutating func change(_ c: FanoutChange) {
+            total += 1
             body.varint(UInt64(bitPattern: c.subscriptionID))
             body.varint(UInt64(bitPattern: c.userID))
             account(c.account)

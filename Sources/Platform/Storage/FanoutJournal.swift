@@ -17,7 +17,8 @@ enum FanoutJournal {
     static let magic: [UInt8] = Array("TJ3".utf8)
 
     static func encode(_ changes: [FanoutChange]) -> [UInt8] {
-        var encoder = Encoder(changes)
+        var encoder = Encoder(base: changes.first(where: { !$0.transitions.isEmpty })?.transitions[0].time ?? 0,
+                              capacity: 64 + changes.count * 320)
         for c in changes { encoder.change(c) }
         return encoder.finish()
     }
