@@ -36,7 +36,7 @@ extension FanoutJournal {
     }
 
     /// Writes one entry: the changes into a body, the tables they name into the head.
-    struct Encoder {
+    struct Encoder: ~Copyable {
         /// Times are written relative to it (the candle of the entry's first transition).
         let base: Int64
         private var total = 0
@@ -98,7 +98,7 @@ extension FanoutJournal {
 
         /// The entry: magic, base time, the tables, then the changes.
         func finish() -> [UInt8] {
-            var head = JournalWriter(capacity: 64 + shapes.count * 40 + body.count)
+            var head = JournalWriter(capacity: 64 + shapes.count * 40)
             head.raw(FanoutJournal.magic)
             head.signed(base)
             head.count(shapes.count)
@@ -117,8 +117,7 @@ extension FanoutJournal {
             head.count(reasons.count)
             for r in reasons { head.text(utf8: r.utf8) }
             head.count(total)
-            head.append(body)
-            return head.take()
+            return head.joined(with: body)
         }
 
         private mutating func account(_ a: Account) {

@@ -3,47 +3,53 @@ import StrategyRuntime
 /// The byte writer of the compact journal: LEB128 varints (zigzag for signed numbers), raw
 /// little-endian doubles, length-prefixed UTF-8.
 ///
-/// The buffer is sized ahead and written through its pointer (a store, not an `append` of a
-/// buffer per number): the journal of an execution with 10,000 subscribers is written value by
-/// value, and `Array.append(contentsOf:)` of eight bytes costs a `memmove` call each.
-struct JournalWriter {
-    private var storage: [UInt8]
+/// It owns a raw buffer and stores through its pointer: the journal of an execution with 10,000
+/// subscribers is written value by value, and an `Array` costs a uniqueness check (a call) and a
+/// bounds check on every byte. Not copyable, so the buffer has exactly one owner.
+struct JournalWriter: ~Copyable {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
     private(set) var count = 0
 
-    init(capacity: Int) { storage = [UInt8](repeating: 0, count: max(64, capacity)) }
-
-    /// The bytes written.
-    var bytes: [UInt8] { Array(storage[0..<count]) }
-
-    /// The bytes written, giving up the buffer instead of copying it.
-    consuming func take() -> [UInt8] {
-        storage.removeLast(storage.count - count)
-        return storage
+    init(capacity: Int) {
+        self.capacity = max(64, capacity)
+        base = .allocate(byteCount: self.capacity, alignment: 8)
     }
 
+    deinit { base.deallocate() }
+
+    /// The bytes written.
+    var bytes: [UInt8] { [UInt8](UnsafeRawBufferPointer(start: base, count: count)) }
+
     @inline(__always) private mutating func room(_ n: Int) {
-        if count + n > storage.count { storage.append(contentsOf: repeatElement(0, count: max(n, storage.count))) }
+        if count + n > capacity { grow(n) }
+    }
+
+    private mutating func grow(_ n: Int) {
+        let size = max(capacity * 2, count + n)
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        bigger.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = bigger
+        capacity = size
     }
 
     @inline(__always) mutating func u8(_ v: UInt8) {
         room(1)
-        storage[count] = v
+        base.storeBytes(of: v, toByteOffset: count, as: UInt8.self)
         count += 1
     }
 
     @inline(__always) mutating func varint(_ value: UInt64) {
         room(10)
         var v = value
-        var at = count
-        storage.withUnsafeMutableBufferPointer { out in
-            while v >= 0x80 {
-                out[at] = UInt8(truncatingIfNeeded: v) | 0x80
-                v >>= 7
-                at += 1
-            }
-            out[at] = UInt8(v)
+        while v >= 0x80 {
+            base.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: count, as: UInt8.self)
+            count += 1
+            v >>= 7
         }
-        count = at + 1
+        base.storeBytes(of: UInt8(v), toByteOffset: count, as: UInt8.self)
+        count += 1
     }
 
     @inline(__always) mutating func count(_ n: Int) { varint(UInt64(n)) }
@@ -53,17 +59,13 @@ struct JournalWriter {
 
     @inline(__always) mutating func f64(_ v: Double) {
         room(8)
-        let at = count
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: at, as: UInt64.self) }
+        base.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: count, as: UInt64.self)  // unaligned stores are allowed
         count += 8
     }
 
     mutating func raw<S: Collection>(_ b: S) where S.Element == UInt8 {
         room(b.count)
-        for byte in b {
-            storage[count] = byte
-            count += 1
-        }
+        for byte in b { u8(byte) }
     }
 
     mutating func text<S: Collection>(utf8 s: S) where S.Element == UInt8 {
@@ -71,13 +73,14 @@ struct JournalWriter {
         raw(s)
     }
 
-    mutating func append(_ other: JournalWriter) {
-        room(other.count)
-        let at = count
-        storage.withUnsafeMutableBytes { out in
-            other.storage.withUnsafeBytes { out.baseAddress!.advanced(by: at).copyMemory(from: $0.baseAddress!, byteCount: other.count) }
+    /// These bytes followed by `other`'s, in one array (one copy of each).
+    func joined(with other: borrowing JournalWriter) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count + other.count) { out, n in
+            let to = UnsafeMutableRawPointer(out.baseAddress!)
+            to.copyMemory(from: base, byteCount: count)
+            (to + count).copyMemory(from: other.base, byteCount: other.count)
+            n = count + other.count
         }
-        count += other.count
     }
 }
 
