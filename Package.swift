@@ -105,7 +105,7 @@ let package = Package(
             name: "ExchangeTests",
             dependencies: ["Platform", "StrategyRuntime", "ExchangeSimulator", "TestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
-            exclude: ["CCXT"]
+            exclude: ["CCXT", "Fixtures"]
         ),
         .testTarget(
             name: "PlatformTests",

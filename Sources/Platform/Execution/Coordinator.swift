@@ -29,6 +29,9 @@ public final class Coordinator: Sendable {
     public var lockTTL: Duration { .seconds(2) }
     /// Called for each subscriber with orders inside the commit (tests inject faults).
     let afterSubscriber: (@Sendable (Int) throws -> Void)?
+    /// Sends live subscribers' orders to their exchanges after each commit (nil: they are
+    /// recorded pending and never sent; they are never matched on paper either).
+    public let live: LiveDispatch?
 
     /// When an execution's fan-out journal entry is expanded into the tables.
     public enum Projection: Sendable {
@@ -43,14 +46,14 @@ public final class Coordinator: Sendable {
     /// - Throws: `PlatformError.invalidInput` when `slippageBps` is outside 0…1000.
     public convenience init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock = InProcessLock(),
                             settings: (any SettingsCache)? = nil, slippageBps: Double = 0, worker: String = "local",
-                            projection: Projection = .afterEachCommit) throws(PlatformError) {
+                            projection: Projection = .afterEachCommit, live: LiveDispatch? = nil) throws(PlatformError) {
         try self.init(db: db, host: host, lock: lock, settings: settings, slippageBps: slippageBps, worker: worker, projection: projection,
-                      afterSubscriber: nil)
+                      afterSubscriber: nil, live: live)
     }
 
     init(db: PlatformDatabase, host: StrategyHost, lock: any ExecutionLock, settings: (any SettingsCache)? = nil,
          slippageBps: Double, worker: String, projection: Projection = .afterEachCommit,
-         afterSubscriber: (@Sendable (Int) throws -> Void)?) throws(PlatformError) {
+         afterSubscriber: (@Sendable (Int) throws -> Void)?, live: LiveDispatch? = nil) throws(PlatformError) {
         guard slippageBps >= 0, slippageBps <= 1_000 else {
             throw PlatformError(.invalidInput, "slippageBps must be from 0 to 1000, got \(slippageBps)", field: "slippageBps")
         }
@@ -62,6 +65,7 @@ public final class Coordinator: Sendable {
         self.slippageBps = slippageBps
         self.worker = worker
         self.afterSubscriber = afterSubscriber
+        self.live = live
     }
 
     /// Executes `loaded` on the candle that closes `frame`'s window.
@@ -86,9 +90,11 @@ public final class Coordinator: Sendable {
             return report
         }
         report.lockMicros = lap()
+        var symbolRules: SymbolRules?
         do throws(PlatformError) {
             let (done, state) = try db.preflight(key: key, strategyID: loaded.version.strategyID)
             let rules = try await settings.rules(key.symbol)
+            symbolRules = rules
             if done {
                 report.outcome = .alreadyExecuted
                 await lock.release(lease)
@@ -127,7 +133,8 @@ public final class Coordinator: Sendable {
                 micros: (report.lockMicros, report.dataMicros, report.strategyMicros))
             let fanout = try OrderFanout(rules: rules, slippageBps: slippageBps, bar: bar, signals: signals, intents: accepted,
                                          referenceCapital: loaded.version.spec.reference.capital)
-            let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber)
+            let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber,
+                                       live: LiveDispatch.recorder(key: key, strategyID: record.strategyID, fanout: fanout))
             report.fanoutMicros = result.fanoutMicros
             report.commitMicros = result.commitMicros
             report.executionID = result.executionID
@@ -147,6 +154,7 @@ public final class Coordinator: Sendable {
         }
         await lock.release(lease)
         projectIfDue(&report)
+        if let symbolRules { await routeLive(&report, rules: symbolRules) }
         return report
     }
 
@@ -194,7 +202,8 @@ public final class Coordinator: Sendable {
                                          worker: worker, micros: (0, 0, 0))
             let fanout = try OrderFanout(rules: rules, slippageBps: slippageBps, bar: bar, signals: signals, intents: accepted,
                                          referenceCapital: version.spec.reference.capital)
-            let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber)
+            let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber,
+                                       live: LiveDispatch.recorder(key: key, strategyID: record.strategyID, fanout: fanout))
             report.executionID = result.executionID
             report.fanoutMicros = result.fanoutMicros
             report.commitMicros = result.commitMicros
@@ -207,7 +216,14 @@ public final class Coordinator: Sendable {
             return report
         }
         projectIfDue(&report)
+        await routeLive(&report, rules: rules)
         return report
+    }
+
+    /// Sends the live subscribers' orders of a committed execution (`LiveDispatch.route`).
+    private func routeLive(_ report: inout ExecutionReport, rules: SymbolRules) async {
+        guard let live, case .committed = report.outcome, let id = report.executionID else { return }
+        report.live = await live.route(executionID: id, symbol: report.key.symbol, rules: rules, db: db)
     }
 
     /// Expands the journal after a commit in `.afterEachCommit` mode.

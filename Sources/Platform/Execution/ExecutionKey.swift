@@ -46,4 +46,6 @@ public struct ExecutionReport: Sendable {
     /// Why that expansion failed, if it did: the execution is committed all the same and its
     /// journal entry is expanded by the next `projectFanouts`.
     public var projectionError: PlatformError?
+    /// What the live subscribers' exchanges answered (nil without a `LiveDispatch`).
+    public var live: LiveDispatch.Summary?
 }

@@ -86,7 +86,13 @@ public final class Worker: Sendable {
     /// Runs until `settings.until` passes (or forever, or until cancelled). Past `until` it
     /// finishes what was due by then — loads in flight, then each stream's last candles, once —
     /// and returns; when cancelled, executions in flight finish and commit, loads are left.
+    /// With live trading (`Coordinator.live`), every live subscription is reconciled with its
+    /// exchange first (`LiveDispatch.reconcile`), before anything is scheduled.
     public func run() async throws(PlatformError) -> Tally {
+        if let live = coordinator.live {
+            // Before the first execution: every live subscription against its exchange.
+            _ = await live.reconcile(db: coordinator.db, settings: coordinator.settings)
+        }
         let inbox = Inbox()
         var plan = SchedulerPlan(worker: self, inbox: inbox)
         var failure: PlatformError?

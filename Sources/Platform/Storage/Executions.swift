@@ -45,14 +45,16 @@ extension PlatformDatabase {
 
     /// The active subscribers of a strategy with their accounts on the symbol: terms and account
     /// row, then the open orders, then the open positions (round trips), merged by subscription.
-    static func subscribers(_ db: Database, _ book: FanoutBooks.Key) throws -> [FanoutSubscriber] {
+    /// Paper subscribers by default; with `live`, those whose credential names a live exchange
+    /// (`LiveDispatch`), which the paper fan-out never matches.
+    static func subscribers(_ db: Database, _ book: FanoutBooks.Key, live: Bool = false) throws -> [FanoutSubscriber] {
         var q = RawStatement(try db.cachedStatement(sql: """
             SELECT s.id, s.user_id, s.capital, s.risk_per_trade, s.leverage, s.allow_short, s.market,
                    a.market, a.leverage, a.quote_free, a.base_free, a.base_cost, a.position_qty, a.entry_price, a.margin,
                    a.liquidation_price, a.realised_pnl, a.fees, a.start_equity, a.next_order_no
             FROM subscriptions s
             LEFT JOIN accounts a ON a.subscription_id = s.id AND a.symbol = ?
-            WHERE s.strategy_id = ? AND s.status = 'active' ORDER BY s.id
+            WHERE s.strategy_id = ? AND s.status = 'active' AND \(live ? "" : "NOT ")\(LiveDispatch.isLiveSQL) ORDER BY s.id
             """))
         q.bind(book.symbol)
         q.bind(book.strategyID)
@@ -144,8 +146,11 @@ extension PlatformDatabase {
     ///
     /// - Parameter afterSubscriber: called for each subscriber with orders, inside the transaction
     ///   (fault injection in tests).
+    /// - Parameter live: records the live subscribers' orders (`LiveDispatch`), inside the
+    ///   transaction after the fan-out, given the execution's id.
     func commit(_ r: ExecutionRecord, rules: SymbolRules, fanOut: (FanoutInputs) -> FanoutResult,
-                afterSubscriber: (@Sendable (Int) throws -> Void)? = nil) throws(PlatformError) -> CommitResult {
+                afterSubscriber: (@Sendable (Int) throws -> Void)? = nil,
+                live: ((Database, Int64) throws -> Void)? = nil) throws(PlatformError) -> CommitResult {
         let book = FanoutBooks.Key(strategyID: r.strategyID, symbol: r.key.symbol)
         do {
             let (result, generation, left) = try writer.write { db in
@@ -182,6 +187,7 @@ extension PlatformDatabase {
                     journal.bind(entry)
                     try journal.run(db)
                 }
+                try live?(db, executionID)
                 let signal = try db.cachedStatement(sql: """
                     INSERT INTO signals (execution_id, action, entry_price, stop_loss, take_profit, symbol) VALUES (?, ?, ?, ?, ?, ?)
                     """)

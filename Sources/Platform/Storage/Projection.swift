@@ -130,7 +130,7 @@ extension PlatformDatabase {
     /// Writes one entry's changes in multi-row statements: each account as the execution left it,
     /// the orders it placed (inserted) and moved (updated), every transition, the fills, the round
     /// trips closed, and the open position where it changed.
-    private static func write(_ changes: [FanoutChange], db: Database, executionID: Int64, symbol: String, candleTime: Int64) throws {
+    static func write(_ changes: [FanoutChange], db: Database, executionID: Int64, symbol: String, candleTime: Int64) throws {
         var accounts = BatchInsert("""
             INSERT OR REPLACE INTO accounts (subscription_id, symbol, market, leverage, quote_free, base_free, base_cost, position_qty,
                                              entry_price, margin, liquidation_price, realised_pnl, fees, start_equity, next_order_no, updated_at) VALUES

@@ -200,6 +200,7 @@ enum Schema {
         registerIntegrity(&m)
         registerOrders(&m)
         registerBots(&m)
+        registerLive(&m)
         return m
     }
 }

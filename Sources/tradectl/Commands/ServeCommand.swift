@@ -62,8 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try await StrategyHost()
             let dataDir = URL(fileURLWithPath: executor.db).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let parts = try await executor.started(host: runtime).makeParts(host: runtime)
             let secrets = try APISecrets.load(directory: keys ?? dataDir)
+            let parts = try await executor.started(host: runtime).makeParts(host: runtime, secrets: secrets)
             var options = APIOptions()
             options.authRequestsPerMinute = authRateLimit
             options.bcryptCost = bcryptCost

@@ -19,11 +19,14 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var executor: ExecutorOptions
     @Flag(help: "Print the final tally as JSON.") var json = false
+    @Option(help: "Directory of the key files, as for serve (default: the database's directory); the master key opens live credentials.")
+    var keys: String?
 
     func run() async throws {
         do {
             let host = try await StrategyHost()
-            let parts = try await executor.started(host: host).makeParts(host: host)
+            let secrets = try APISecrets.load(directory: keys ?? URL(fileURLWithPath: executor.db).deletingLastPathComponent().path)
+            let parts = try await executor.started(host: host).makeParts(host: host, secrets: secrets)
             let logger = Logger(label: "tradectl.worker")
             let scheduler = SchedulerService(worker: parts.worker, logger: logger)
             // SIGTERM or SIGINT: the scheduler drains (no new execution starts, the running ones

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Platform
+import PlatformAPI
 import StrategyRuntime
 
 /// The scheduler and executor's options, shared by `worker` and `serve`.
@@ -33,6 +34,8 @@ struct ExecutorOptions: ParsableArguments {
     @Option(help: "A strategy that failed to load is retried after this many ms, doubling each time.") var loadRetryMs = 1_000
     @Option(help: "The longest wait between two load attempts, ms.") var loadRetryCapMs = 300_000
     @Option(help: "Serve /metrics (no token) on this address, host:port, e.g. 127.0.0.1:9101; keep it private.") var metricsAddress: String?
+    @Flag(help: "Never send live orders: subscriptions with a live exchange's credential get their orders recorded as pending (sent by a later start without this flag).")
+    var noLiveOrders = false
 
     /// Where the live connectors send their requests (`--binance-url` and the others).
     var endpoints: ExchangeEndpoints {
@@ -70,13 +73,20 @@ struct ExecutorOptions: ParsableArguments {
 
     /// The parts of `serve` and `worker`: their database leaves its WAL checkpoints to the
     /// process's service group (`PlatformDatabase.checkpoints`).
-    func makeParts(host: StrategyHost) throws -> Parts {
+    ///
+    /// - Parameter secrets: their master key opens the subscriptions' sealed credentials, in
+    ///   memory, for live orders (`SealedKeyring`); the connectors go to `endpoints` (production
+    ///   by default).
+    func makeParts(host: StrategyHost, secrets: APISecrets) throws -> Parts {
         let now = VirtualClock.wallNow()
         let clock = VirtualClock(virtualStart: virtualStart ?? now, wallStart: wallStart ?? now, speed: speed)
         let database = try PlatformDatabase(path: db, checkpointsInBackground: false)
         let client = try redis.map { url throws(PlatformError) in try RedisClient(url: url) }
         let lock: any ExecutionLock = client.map { RedisLock(client: $0) } ?? InProcessLock()
         let registry: any StrategyRegistry = client.map { RedisRegistry(db: database, client: $0) } ?? LocalRegistry(db: database)
+        // One factory for the feed and the live orders: they share the per-IP budgets. It lives as
+        // long as the process; its HTTP pool is closed at exit.
+        let connectors = ExchangeConnectors(endpoints: endpoints)
         let source: any CandleSource
         switch feed {
         case "synthetic": source = SyntheticFeed(seed: seed, clock: clock)
@@ -86,8 +96,7 @@ struct ExecutorOptions: ParsableArguments {
             source = ReplayFeed(window: try CandleCSV.read(path: path, symbol: try CandleOptions.symbol(symbol), timeframe: timeframe), clock: clock)
         case "binance", "binance-spot", "binance-usdm", "coindcx":
             let venue = feed == "binance" ? ExchangeVenue.binanceSpot : try ExchangeVenue.parse(feed)
-            // Lives as long as the worker (the process): its HTTP pool is closed at exit.
-            guard let connector = ExchangeConnectors(endpoints: endpoints).connector(venue) else { throw ValidationError("no live connector for \(feed)") }
+            guard let connector = connectors.connector(venue) else { throw ValidationError("no live connector for \(feed)") }
             source = ExchangeFeed(connector: connector, db: database)
         default: throw ValidationError("unknown feed '\(feed)'; expected synthetic, store, replay, binance, binance-usdm or coindcx")
         }
@@ -107,7 +116,9 @@ struct ExecutorOptions: ParsableArguments {
         settings.until = until
         settings.name = name
         let settingsCache: any SettingsCache = client.map { RedisSettings(db: database, client: $0) } ?? LocalSettings(db: database)
-        let coordinator = try Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name, projection: .deferred)
+        let live = LiveDispatch(router: noLiveOrders ? nil : LiveOrderRouter(connectors: connectors, keyring: SealedKeyring(db: database, masterKey: secrets.masterKey)))
+        let coordinator = try Coordinator(db: database, host: host, lock: lock, settings: settingsCache, worker: name, projection: .deferred,
+                                          live: live)
         let worker = Worker(coordinator: coordinator, registry: registry, source: source, clock: clock, settings: settings)
         return Parts(database: database, registry: registry, coordinator: coordinator, worker: worker, source: source, clock: clock)
     }
