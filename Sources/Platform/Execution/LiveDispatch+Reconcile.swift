@@ -33,7 +33,7 @@ extension LiveDispatch {
         guard let router else { return report }
         let subs: [(id: Int64, userID: Int64, credentialID: String, market: MarketKind, symbols: [String])]
         let open: [LiveRow]
-        do {
+        do throws(PlatformError) {
             subs = try db.liveSubscriptions()
             open = try db.openLive()
         } catch {
@@ -59,7 +59,7 @@ extension LiveDispatch {
             let rows = rowsBySub[sub.id] ?? []
             let creds: ExchangeCredentials
             let connector: any ExchangeConnector
-            do {
+            do throws(ExchangeError) {
                 creds = try await router.keyring.credentials(userID: sub.userID, credentialID: sub.credentialID)
                 guard let c = router.connectors.connector(creds.venue) else { continue }
                 connector = c
@@ -121,10 +121,10 @@ extension LiveDispatch {
                 case .adoptBalance(let b):
                     if shared {
                         resolution = "reported only: the credential is shared by several subscriptions"
-                    } else if let (symbol, base) = assets[b.asset], var a = accounts[symbol] {
-                        if base { a.baseFree = b.free + b.locked } else { a.quoteFree = b.free + b.locked }
-                        accounts[symbol] = a
-                        adoptedAccounts.append((sub.id, symbol, a))
+                    } else if let hit = assets[b.asset], var a = accounts[hit.symbol] {
+                        if hit.base { a.baseFree = b.free + b.locked } else { a.quoteFree = b.free + b.locked }
+                        accounts[hit.symbol] = a
+                        adoptedAccounts.append((sub.id, hit.symbol, a))
                     }
                 case .adoptPosition(let p):
                     if shared {
@@ -139,7 +139,7 @@ extension LiveDispatch {
                 findings.append((sub.id, sub.userID, Self.describe(f.disagreement), resolution))
             }
         }
-        do {
+        do throws(PlatformError) {
             try db.recordFindings(findings, accounts: adoptedAccounts)
             var summary = Summary()
             try record(answered, db: db, rules: rules, summary: &summary)

@@ -53,7 +53,7 @@ public final class LiveDispatch: Sendable {
         public var errors: [Int64: [ExchangeError]] = [:]
     }
 
-    public init(router: LiveOrderRouter?, settings: Settings = Settings(), logger: Logger = Logger(label: "tradectl.live")) {
+    public convenience init(router: LiveOrderRouter?, settings: Settings = Settings(), logger: Logger = Logger(label: "tradectl.live")) {
         self.init(router: router, settings: settings, logger: logger, faults: Faults())
     }
 
@@ -160,7 +160,7 @@ public final class LiveDispatch: Sendable {
     ///   reconciliation settles them).
     public func route(executionID: Int64, symbol: String, rules: SymbolRules, db: PlatformDatabase) async -> Summary {
         guard let router, !faults.stopAfterCommit else { return Summary() }
-        do {
+        do throws(PlatformError) {
             return try await send(try db.pendingLive(executionID: executionID), db: db, router: router, resume: false, rules: [symbol: rules])
         } catch {
             logger.error("live orders of execution \(executionID) not recorded: \(error.code)")

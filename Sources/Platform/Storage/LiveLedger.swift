@@ -199,7 +199,7 @@ extension PlatformDatabase {
                 JOIN orders o ON o.subscription_id = l.subscription_id AND o.symbol = l.symbol AND o.order_no = l.order_no
                 WHERE l.subscription_id = ? AND l.user_id = ? ORDER BY l.id
                 """, arguments: [subscriptionID, userID]).map {
-                LiveOrderRecord(orderNo: $0[0], kind: $0[1], clientID: $0[2], outcome: $0[3], status: $0[4], reason: $0[5] ?? "",
+                LiveOrderRecord(orderNo: $0[0], kind: $0[1], clientID: $0[2], outcome: $0[3], status: $0[4], reason: ($0[5] as String?) ?? "",
                                 exchangeState: $0[6], errorCode: $0[7], exchangeCode: $0[8], message: $0[9])
             }
         }
