@@ -49,7 +49,7 @@ extension LiveDispatch {
         var sharing: [String: Int] = [:]
         for s in subs { sharing["\(s.userID)/\(s.credentialID)", default: 0] += 1 }
         var findings: [(subscriptionID: Int64, userID: Int64, disagreement: String, resolution: String)] = []
-        var adoptedAccounts: [(subscriptionID: Int64, symbol: String, account: Account)] = []
+        var adoptions: [(subscriptionID: Int64, symbol: String, adoption: PlatformDatabase.Adoption)] = []
         var answered: [(LiveRow, Answer)] = []
         var again: [LiveRow] = []
         var cancels: [LiveCancel] = []
@@ -121,17 +121,14 @@ extension LiveDispatch {
                 case .adoptBalance(let b):
                     if shared {
                         resolution = "reported only: the credential is shared by several subscriptions"
-                    } else if let hit = assets[b.asset], var a = accounts[hit.symbol] {
-                        if hit.base { a.baseFree = b.free + b.locked } else { a.quoteFree = b.free + b.locked }
-                        accounts[hit.symbol] = a
-                        adoptedAccounts.append((sub.id, hit.symbol, a))
+                    } else if let hit = assets[b.asset] {
+                        adoptions.append((sub.id, hit.symbol, hit.base ? .base(b.free + b.locked) : .quote(b.free + b.locked)))
                     }
                 case .adoptPosition(let p):
                     if shared {
                         resolution = "reported only: the credential is shared by several subscriptions"
-                    } else if var a = accounts[p.symbol] {
-                        a.position = p.netPosition
-                        adoptedAccounts.append((sub.id, p.symbol, a))
+                    } else if accounts[p.symbol] != nil {
+                        adoptions.append((sub.id, p.symbol, .position(p.netPosition)))
                     }
                 case .leaveAlone:
                     break
@@ -140,9 +137,11 @@ extension LiveDispatch {
             }
         }
         do throws(PlatformError) {
-            try db.recordFindings(findings, accounts: adoptedAccounts)
+            // The adopted orders' fills first, then the balances and positions the exchange reported
+            // (which already hold those fills) over them; orders placed again come after both.
             var summary = Summary()
             try record(answered, db: db, rules: rules, summary: &summary)
+            try db.recordFindings(findings, adoptions: adoptions)
             if !cancels.isEmpty { _ = await router.submit([], cancels: cancels) }
             let placed = try await send(again, db: db, router: router, resume: true, rules: rules)
             summary.accepted += placed.accepted

@@ -149,9 +149,17 @@ extension PlatformDatabase {
         }
     }
 
-    /// Records reconciliation findings and adopts balances and positions, in one transaction.
+    /// What reconciliation takes from the exchange for one account.
+    enum Adoption: Sendable {
+        case quote(Double)
+        case base(Double)
+        case position(NetPosition)
+    }
+
+    /// Records reconciliation findings and adopts balances and positions (only the columns
+    /// adopted), in one transaction.
     func recordFindings(_ findings: [(subscriptionID: Int64, userID: Int64, disagreement: String, resolution: String)],
-                        accounts: [(subscriptionID: Int64, symbol: String, account: Account)]) throws(PlatformError) {
+                        adoptions: [(subscriptionID: Int64, symbol: String, adoption: Adoption)]) throws(PlatformError) {
         try write { db in
             let now = Self.now()
             for f in findings {
@@ -159,13 +167,20 @@ extension PlatformDatabase {
                     INSERT INTO live_findings (subscription_id, user_id, time, disagreement, resolution) VALUES (?, ?, ?, ?, ?)
                     """).execute(arguments: [f.subscriptionID, f.userID, now, f.disagreement, f.resolution])
             }
-            for a in accounts {
-                let p = a.account.position
-                try db.execute(sql: """
-                    UPDATE accounts SET quote_free = ?, base_free = ?, position_qty = ?, entry_price = ?, margin = ?, liquidation_price = ?,
-                                        updated_at = ? WHERE subscription_id = ? AND symbol = ?
-                    """, arguments: [a.account.quoteFree, a.account.baseFree, p.quantity, p.entryPrice, p.margin, p.liquidationPrice, now,
-                                     a.subscriptionID, a.symbol])
+            for a in adoptions {
+                switch a.adoption {
+                case .quote(let v):
+                    try db.execute(sql: "UPDATE accounts SET quote_free = ?, updated_at = ? WHERE subscription_id = ? AND symbol = ?",
+                                   arguments: [v, now, a.subscriptionID, a.symbol])
+                case .base(let v):
+                    try db.execute(sql: "UPDATE accounts SET base_free = ?, updated_at = ? WHERE subscription_id = ? AND symbol = ?",
+                                   arguments: [v, now, a.subscriptionID, a.symbol])
+                case .position(let p):
+                    try db.execute(sql: """
+                        UPDATE accounts SET position_qty = ?, entry_price = ?, margin = ?, liquidation_price = ?, updated_at = ?
+                        WHERE subscription_id = ? AND symbol = ?
+                        """, arguments: [p.quantity, p.entryPrice, p.margin, p.liquidationPrice, now, a.subscriptionID, a.symbol])
+                }
             }
         }
     }
