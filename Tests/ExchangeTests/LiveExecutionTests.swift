@@ -159,6 +159,28 @@ import Testing
         #expect(f.h.sim.allOrders.count == 2)
     }
 
+    /// `serve` and `worker` run `Worker.run`: it reconciles every live subscription before its
+    /// first scheduling pass, so an order left pending by a killed worker is placed (once) by
+    /// the next worker's start alone.
+    @Test func workerStartReconcilesBeforeScheduling() async throws {
+        let f = try await Self.fixture([Subscriber(name: "bin", capital: 10_000, broker: "binance")])
+        defer { Task { await f.stop() } }
+        _ = try await f.coordinator(f.dispatch(.init(stopAfterCommit: true))).execute(f.loaded, frame: try f.frame())
+        #expect(f.h.sim.allOrders.isEmpty)
+        #expect(try f.live("bin").map(\.outcome) == ["pending"])
+        let now = VirtualClock.wallNow()
+        var settings = Worker.Settings()
+        settings.until = now - 1  // nothing to schedule: the run is its start-up alone
+        let worker = Worker(coordinator: try f.coordinator(f.dispatch()), source: StoreSource(db: f.db),
+                            clock: VirtualClock(virtualStart: now, wallStart: now, speed: 1), settings: settings)
+        _ = try await worker.run()
+        let live = try f.live("bin")
+        #expect(live.map(\.outcome) == ["accepted"] && live[0].status == "filled", "\(live)")
+        #expect(f.h.sim.count(clientID: live[0].clientID) == 1 && f.h.sim.allOrders.count == 1)
+        #expect(try f.db.liveFindings(userID: f.subs["bin"]!.user, subscriptionID: f.subs["bin"]!.sub)
+                    .contains { $0.resolution.hasPrefix("placed again") })
+    }
+
     @Test func workerKilledAfterPlacingBeforeRecordingAdoptsTheExchangesOrders() async throws {
         let f = try await Self.fixture([Subscriber(name: "bin", capital: 10_000, broker: "binance-spot")])
         defer { Task { await f.stop() } }
