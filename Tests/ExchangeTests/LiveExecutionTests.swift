@@ -116,7 +116,8 @@ import Testing
         #expect(f.h.sim.allOrders.count == 2)
         for name in ["bin", "dcx"] {
             let live = try f.live(name)
-            #expect(live.count == 1 && live[0].outcome == "accepted" && live[0].status == "filled", "\(name): \(live)")
+            try #require(live.count == 1, "\(name): \(live)")
+            #expect(live[0].outcome == "accepted" && live[0].status == "filled", "\(name): \(live)")
             #expect(ClientOrderID.isDerived(live[0].clientID))
             #expect(f.h.sim.count(clientID: live[0].clientID) == 1)
             // The fill is the exchange's (near 100), not a paper fill at the platform's close (near 209).
@@ -149,7 +150,8 @@ import Testing
         #expect(r.findings.filter { $0.disagreement.contains("never confirmed; the exchange does not have it") }.count == 2, "\(r.findings)")
         for name in ["bin", "dcx"] {
             let live = try f.live(name)
-            #expect(live.count == 1 && live[0].outcome == "accepted" && live[0].status == "filled", "\(name): \(live)")
+            try #require(live.count == 1, "\(name): \(live)")
+            #expect(live[0].outcome == "accepted" && live[0].status == "filled", "\(name): \(live)")
             #expect(f.h.sim.count(clientID: live[0].clientID) == 1)
         }
         #expect(f.h.sim.allOrders.count == 2)
@@ -175,6 +177,7 @@ import Testing
                             clock: VirtualClock(virtualStart: now, wallStart: now, speed: 1), settings: settings)
         _ = try await worker.run()
         let live = try f.live("bin")
+        try #require(live.count == 1, "\(live)")
         #expect(live.map(\.outcome) == ["accepted"] && live[0].status == "filled", "\(live)")
         #expect(f.h.sim.count(clientID: live[0].clientID) == 1 && f.h.sim.allOrders.count == 1)
         #expect(try f.db.liveFindings(userID: f.subs["bin"]!.user, subscriptionID: f.subs["bin"]!.sub)
@@ -191,6 +194,7 @@ import Testing
         #expect(r.findings.contains { $0.disagreement.contains("never confirmed; the exchange has it") && $0.resolution.hasPrefix("adopted") },
                 "\(r.findings)")
         let live = try f.live("bin")
+        try #require(live.count == 1, "\(live)")
         #expect(live.map(\.outcome) == ["accepted"] && live[0].status == "filled")
         #expect(f.h.sim.allOrders.count == 1)
         let fills = try f.fills("bin")
@@ -211,7 +215,8 @@ import Testing
         let report = try await f.coordinator(f.dispatch()).execute(f.loaded, frame: try f.frame())
         #expect(report.live?.accepted == 1 && report.live?.rejected == 1)
         let tiny = try f.live("tiny")
-        #expect(tiny.count == 1 && tiny[0].outcome == "rejected" && tiny[0].status == "rejected", "\(tiny)")
+        try #require(tiny.count == 1, "\(tiny)")
+        #expect(tiny[0].outcome == "rejected" && tiny[0].status == "rejected", "\(tiny)")
         #expect(tiny[0].exchangeCode == -1013 && tiny[0].message == "Filter failure: NOTIONAL" && tiny[0].reason == "below-min-notional")
         #expect(f.h.sim.count(clientID: tiny[0].clientID) == 0)
         #expect(try f.fills("tiny").isEmpty)
@@ -229,7 +234,8 @@ import Testing
         #expect(report.live?.errors[f.subs["bad"]!.sub]?.map(\.code) == [.badCredentials])
         #expect(report.live?.errors[f.subs["bin"]!.sub] == nil)
         let bad = try f.live("bad")
-        #expect(bad.count == 1 && bad[0].outcome == "failed" && bad[0].errorCode == "bad-credentials" && bad[0].status == "rejected", "\(bad)")
+        try #require(bad.count == 1, "\(bad)")
+        #expect(bad[0].outcome == "failed" && bad[0].errorCode == "bad-credentials" && bad[0].status == "rejected", "\(bad)")
         #expect(!(bad[0].message ?? "").contains("wrong-secret"))
         #expect(try f.fills("bad").isEmpty)
         #expect(try f.live("bin").first?.status == "filled")
