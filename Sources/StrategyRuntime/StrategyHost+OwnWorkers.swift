@@ -1,0 +1,66 @@
+/// Sandbox workers started for one strategy alone, for work that can be split between processes
+/// (a parallel backtest's `--jobs`).
+extension StrategyHost {
+    /// Loads `source` into `count` `process`-level workers of its own, started now and shared with
+    /// no other strategy (not placed by author, never in the host's pool). They are recycled only
+    /// past the RSS limit, not after a number of calls: a backtest makes tens of thousands.
+    ///
+    /// - Parameters:
+    ///   - source: the strategy's code.
+    ///   - count: how many workers, 1…64.
+    ///   - limits: per-call limits, as for `load`.
+    /// - Returns: one loaded strategy per worker; stop them with `stopOwnWorkers`.
+    /// - Throws: `StrategyError`: `unsupported` without the tradectl-sandbox executable or with a
+    ///   count outside 1…64, else what `load` throws at `process`.
+    public func loadInOwnWorkers(_ source: StrategySource, count: Int,
+                                 limits: StrategyLimits = StrategyLimits()) async throws(StrategyError) -> [Strategy] {
+        guard (1...64).contains(count) else {
+            throw StrategyError(.unsupported, "workers of one strategy: 1 to 64, got \(count)", strategyID: source.id)
+        }
+        guard let exe = configuration.workerExecutable else {
+            throw StrategyError(.unsupported, "parallel calls need the tradectl-sandbox executable (HostConfiguration.workerExecutable)",
+                                strategyID: source.id)
+        }
+        let c = configuration
+        let workers = (0..<count).map { _ in
+            ProcessWorker(executable: exe, arguments: workerOptions(slot: Self.nextSlot()).arguments, policy: c.workerSandbox,
+                          logger: logger, recycleAfter: .max, rssLimit: c.workerRSSLimit,
+                          spinFloor: c.callerSpin, spinLimit: c.callerSpinLimit)
+        }
+        let loaded = await withTaskGroup(of: (Int, Result<(UInt32, Bool), StrategyError>).self) { group in
+            for (i, worker) in workers.enumerated() {
+                group.addTask {
+                    do {
+                        return (i, .success(try await worker.load(source, limits: limits)))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            var out = [Result<(UInt32, Bool), StrategyError>?](repeating: nil, count: count)
+            for await (i, r) in group { out[i] = r }
+            return out.compactMap { $0 }
+        }
+        var strategies: [Strategy] = []
+        for (worker, result) in zip(workers, loaded) {
+            switch result {
+            case .success(let (handle, takesContext)):
+                strategies.append(Strategy(id: source.id, version: source.version, limits: limits, takesContext: takesContext,
+                                           remote: RemoteStrategy(worker: worker, handle: handle)))
+            case .failure(let error):
+                for w in workers { await w.stop() }
+                throw error
+            }
+        }
+        return strategies
+    }
+
+    /// Stops the workers `loadInOwnWorkers` started (killed and reaped); the strategies are never
+    /// called again.
+    public func stopOwnWorkers(_ strategies: [Strategy]) async {
+        for s in strategies {
+            s.markQuarantined("its workers were stopped")
+            await s.remote?.worker.stop()
+        }
+    }
+}
