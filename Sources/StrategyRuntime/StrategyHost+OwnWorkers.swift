@@ -30,7 +30,7 @@ extension StrategyHost {
         let loaded = await withTaskGroup(of: (Int, Result<(UInt32, Bool), StrategyError>).self) { group in
             for (i, worker) in workers.enumerated() {
                 group.addTask {
-                    do {
+                    do throws(StrategyError) {
                         return (i, .success(try await worker.load(source, limits: limits)))
                     } catch {
                         return (i, .failure(error))

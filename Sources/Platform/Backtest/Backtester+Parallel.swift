@@ -32,8 +32,13 @@ extension Backtester {
     ///
     /// - Throws: `PlatformError.invalidInput` when the strategy does not load in its workers or
     ///   the candles are malformed. A failed call is counted in `failedCalls`, as sequentially.
-    static func runParallel(source: StrategySource, candles: CandleWindow, settings: BacktestSettings, host: StrategyHost,
-                            progress: (@Sendable (Int, Int) -> Void)?) async throws(PlatformError) -> BacktestResult {
+    ///
+    /// `package` with `workers` for `tradectl bench backtest`, which also times one worker to tell
+    /// the engine's own cost from what the second worker adds.
+    package static func runParallel(source: StrategySource, candles: CandleWindow, settings: BacktestSettings, host: StrategyHost,
+                                    workers count: Int? = nil,
+                                    progress: (@Sendable (Int, Int) -> Void)?) async throws(PlatformError) -> BacktestResult {
+        let count = count ?? settings.jobs
         do {
             try candles.validate()
         } catch {
@@ -46,9 +51,9 @@ extension Backtester {
         let start = clock.now
         let workers: [Strategy]
         do {
-            workers = try await host.loadInOwnWorkers(source, count: settings.jobs)
+            workers = try await host.loadInOwnWorkers(source, count: count)
         } catch {
-            throw PlatformError(.invalidInput, "the strategy does not load in its \(settings.jobs) workers: \(error)")
+            throw PlatformError(.invalidInput, "the strategy does not load in its \(count) workers: \(error)")
         }
         let results = await evaluate(workers, candles: candles, walked: walked, settings: settings, host: host, progress: progress)
         await host.stopOwnWorkers(workers)
@@ -57,7 +62,7 @@ extension Backtester {
         for end in walked { box.record(end, results[end - first], candles: candles) }
         var result = walkedResult(box, candles: candles, first: first, settings: settings,
                                   seconds: Double((clock.now - start) / .microseconds(1)) / 1e6)
-        result.jobs = settings.jobs
+        result.jobs = count
         return result
     }
 
@@ -69,7 +74,6 @@ extension Backtester {
         // each window slides by one candle, so a call sends the worker one new candle.
         let blockSize = min(1_000, max(16, walked.count / (workers.count * 8)))
         let blocks = BlockQueue(walked, size: blockSize)
-        let done = Mutex(0)
         let context = StrategyCallContext(paramsJSON: settings.params)
         return await withTaskGroup(of: [(Int, Result<StrategyOutcome, StrategyError>)].self) { group in
             for worker in workers {
@@ -77,17 +81,14 @@ extension Backtester {
                     var out: [(Int, Result<StrategyOutcome, StrategyError>)] = []
                     while let block = blocks.next() {
                         for end in block {
-                            do {
+                            do throws(StrategyError) {
                                 let frame = try host.frame(candles.window(endingAt: end, lookback: settings.lookback))
                                 out.append((end, .success(try await host.run(worker, on: frame, context: context))))
                             } catch {
                                 out.append((end, .failure(error)))
                             }
                         }
-                        done.withLock { n in
-                            n += block.count
-                            progress?(n, walked.count)
-                        }
+                        blocks.finished(block) { progress?($0, walked.count) }
                     }
                     return out
                 }
@@ -107,6 +108,7 @@ final class BlockQueue: Sendable {
     private let range: Range<Int>
     private let size: Int
     private let nextStart: Mutex<Int>
+    private let done = Mutex(0)
 
     init(_ range: Range<Int>, size: Int) {
         self.range = range
@@ -120,6 +122,15 @@ final class BlockQueue: Sendable {
             let block = start..<min(start + size, range.upperBound)
             start = block.upperBound
             return block
+        }
+    }
+
+    /// Counts `block` as done and reports the candles done so far, under the lock (so the
+    /// reports are serialised and increasing).
+    func finished(_ block: Range<Int>, report: (Int) -> Void) {
+        done.withLock { n in
+            n += block.count
+            report(n)
         }
     }
 }

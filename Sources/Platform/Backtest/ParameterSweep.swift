@@ -75,7 +75,7 @@ public enum ParameterSweep {
                 s.params = params[i]
                 s.jobs = 1
                 group.addTask {
-                    do {
+                    do throws(PlatformError) {
                         return (i, .success(try await Backtester.run(source: source, candles: candles, settings: s, host: host)))
                     } catch {
                         return (i, .failure(error))

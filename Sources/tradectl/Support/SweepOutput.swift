@@ -40,7 +40,7 @@ struct SweepOutput {
                                 "score": run.score.isFinite ? run.score : NSNull()]
         switch run.result {
         case .success(let r): o["stats"] = BacktestOutput.stats(r)
-        case .failure(let e): o["error"] = ["code": e.code.rawValue, "message": e.message, "field": e.field ?? NSNull()]
+        case .failure(let e): o["error"] = ["code": e.code.rawValue, "message": e.message, "field": e.field.map { $0 as Any } ?? NSNull()] as [String: Any]
         }
         return o
     }
