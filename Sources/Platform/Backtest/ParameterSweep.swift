@@ -27,6 +27,13 @@ public struct SweepRun: Sendable {
     public var result: Result<BacktestResult, PlatformError>
     /// The score it was ranked by (NaN: ranked last).
     public var score: Double
+
+    public init(values: [SweepValue], paramsJSON: String, result: Result<BacktestResult, PlatformError>, score: Double) {
+        self.values = values
+        self.paramsJSON = paramsJSON
+        self.result = result
+        self.score = score
+    }
 }
 
 /// A ranked sweep.
