@@ -3,7 +3,9 @@
 extension StrategyHost {
     /// Loads `source` into `count` `process`-level workers of its own, started now and shared with
     /// no other strategy (not placed by author, never in the host's pool). They are recycled only
-    /// past the RSS limit, not after a number of calls: a backtest makes tens of thousands.
+    /// past the RSS limit, not after a number of calls: a backtest makes tens of thousands. Their
+    /// callers never poll for a reply (they wait on the pipe from a dispatch queue): with as many
+    /// workers as cores busy, a polling caller takes a core from a worker.
     ///
     /// - Parameters:
     ///   - source: the strategy's code.
@@ -25,7 +27,7 @@ extension StrategyHost {
         let workers = (0..<count).map { _ in
             ProcessWorker(executable: exe, arguments: workerOptions(slot: Self.nextSlot()).arguments, policy: c.workerSandbox,
                           logger: logger, recycleAfter: .max, rssLimit: c.workerRSSLimit,
-                          spinFloor: c.callerSpin, spinLimit: c.callerSpinLimit)
+                          spinFloor: .zero, spinLimit: .zero)
         }
         let loaded = await withTaskGroup(of: (Int, Result<(UInt32, Bool), StrategyError>).self) { group in
             for (i, worker) in workers.enumerated() {
