@@ -57,6 +57,26 @@ extension StrategyHost {
         return strategies
     }
 
+    /// Runs a strategy loaded by `loadInOwnWorkers` on every window of `lookback` candles of
+    /// `candles` that ends at index `firstEnd` or later, in its worker, in one request.
+    ///
+    /// - Returns: each window's result, in order, as `run` would give it.
+    /// - Throws: `StrategyError`: `unsupported` for a strategy not in a worker; `timeout` or
+    ///   `crashed` when the worker passed the block's deadline or died (nothing of the block is
+    ///   kept: run it again call by call to find the window at fault), `quarantined`.
+    public func runWindows(_ strategy: Strategy, candles: CandleWindow, firstEnd: Int, lookback: Int,
+                           context: StrategyCallContext = StrategyCallContext()) async throws(StrategyError) -> [Result<StrategyOutcome, StrategyError>] {
+        guard let remote = strategy.remote else {
+            throw StrategyError(.unsupported, "runWindows needs a strategy in a sandbox worker (loadInOwnWorkers)", strategyID: strategy.id)
+        }
+        if let reason = strategy.quarantineReason { throw StrategyError(.quarantined, reason, strategyID: strategy.id) }
+        guard (0..<max(1, candles.count)).contains(firstEnd), lookback > 0, candles.count - firstEnd <= Wire.maxWindows else {
+            throw StrategyError(.invalidInput, "runWindows: first end \(firstEnd) of \(candles.count) candles, lookback \(lookback)",
+                                strategyID: strategy.id)
+        }
+        return try await remote.worker.runWindows(handle: remote.handle, window: candles, firstEnd: firstEnd, lookback: lookback, context: context)
+    }
+
     /// Stops the workers `loadInOwnWorkers` started (killed and reaped); the strategies are never
     /// called again.
     public func stopOwnWorkers(_ strategies: [Strategy]) async {

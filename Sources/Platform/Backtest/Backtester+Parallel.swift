@@ -70,8 +70,8 @@ extension Backtester {
     private static func evaluate(_ workers: [Strategy], candles: CandleWindow, walked: Range<Int>, settings: BacktestSettings,
                                  host: StrategyHost,
                                  progress: (@Sendable (Int, Int) -> Void)?) async -> [Result<StrategyOutcome, StrategyError>] {
-        // Blocks of consecutive candles, handed out in order as workers free up: inside a block
-        // each window slides by one candle, so a call sends the worker one new candle.
+        // Blocks of consecutive candles, handed out in order as workers free up; each crosses the
+        // pipe once, with the lookback before it, and its windows are evaluated in one request.
         let blockSize = min(1_000, max(16, walked.count / (workers.count * 8)))
         let blocks = BlockQueue(walked, size: blockSize)
         let context = StrategyCallContext(paramsJSON: settings.params)
@@ -80,12 +80,21 @@ extension Backtester {
                 group.addTask {
                     var out: [(Int, Result<StrategyOutcome, StrategyError>)] = []
                     while let block = blocks.next() {
-                        for end in block {
-                            do throws(StrategyError) {
-                                let frame = try host.frame(candles.window(endingAt: end, lookback: settings.lookback))
-                                out.append((end, .success(try await host.run(worker, on: frame, context: context))))
-                            } catch {
-                                out.append((end, .failure(error)))
+                        // The block with the lookback before it, in one request; if the request as a
+                        // whole fails (its worker passed the block's deadline or died), call by call.
+                        let from = max(0, block.lowerBound - settings.lookback + 1)
+                        if let each = try? await host.runWindows(worker, candles: candles.slice(from..<block.upperBound),
+                                                                 firstEnd: block.lowerBound - from, lookback: settings.lookback,
+                                                                 context: context) {
+                            out += zip(block, each).map { ($0, $1) }
+                        } else {
+                            for end in block {
+                                do throws(StrategyError) {
+                                    let frame = try host.frame(candles.window(endingAt: end, lookback: settings.lookback))
+                                    out.append((end, .success(try await host.run(worker, on: frame, context: context))))
+                                } catch {
+                                    out.append((end, .failure(error)))
+                                }
                             }
                         }
                         blocks.finished(block) { progress?($0, walked.count) }
