@@ -75,7 +75,7 @@ extension BacktestReport {
         for (var j = 0; j <= 4 && n > 0; j++) {
           var i = Math.min(n - 1, Math.round((n - 1) * j / 4)), x = scaleX(p, n)(i);
           var s = new Date(d.bars[i][0]).toISOString().slice(0, 16).replace("T", " ");
-          g.fillText(s, Math.min(Math.max(p.left, x - 45), p.w - 95), p.h - 6);
+          g.fillText(s, Math.min(Math.max(p.left, x - 45), p.w - p.right - g.measureText(s).width), p.h - 6);
         }
       }
       function fmt(v) { var a = Math.abs(v); return a >= 1e6 ? (v / 1e6).toFixed(2) + "M" : a >= 1000 ? v.toFixed(0) : v.toPrecision(4); }
