@@ -21,13 +21,16 @@ public enum SweepRank: String, Sendable, CaseIterable, Codable {
 
 /// One combination of a sweep and what its backtest gave.
 public struct SweepRun: Sendable {
+    /// One value per swept parameter, in the spec's order.
     public var values: [SweepValue]
     /// The `ctx.params` the strategy got.
     public var paramsJSON: String
+    /// The backtest, or why it failed.
     public var result: Result<BacktestResult, PlatformError>
     /// The score it was ranked by (NaN: ranked last).
     public var score: Double
 
+    /// A run, for callers that rank runs of their own (`ParameterSweep.rank`).
     public init(values: [SweepValue], paramsJSON: String, result: Result<BacktestResult, PlatformError>, score: Double) {
         self.values = values
         self.paramsJSON = paramsJSON
@@ -38,21 +41,27 @@ public struct SweepRun: Sendable {
 
 /// A ranked sweep.
 public struct SweepResult: Sendable {
+    /// What was swept.
     public var spec: SweepSpec
+    /// What the runs are ranked by.
     public var rankBy: SweepRank
     /// Best first; runs without a score (failed, or NaN) last, in combination order.
     public var runs: [SweepRun]
+    /// The whole sweep's wall time.
     public var wallSeconds: Double
 }
 
 /// Backtests every combination of a `SweepSpec` on the same engine as a single backtest
 /// (`Backtester.run` with the combination in `ctx.params`), `jobs` at a time.
 public enum ParameterSweep {
+    /// Runs every combination of `spec` and ranks the runs by `rankBy`.
+    ///
     /// - Parameters:
     ///   - settings: the single backtest's settings; `params` is the base the combinations are set
     ///     in, and each combination runs with `jobs` 1 (the sweep's jobs are combinations at once).
     ///   - jobs: how many combinations run at once, 1…64.
     ///   - progress: after each combination, (done, total).
+    /// - Returns: the runs, ranked.
     /// - Throws: `PlatformError.invalidInput` when the strategy cannot read parameters (a
     ///   `main(data)` without ctx), `--params` is not an object, or `jobs` is outside 1…64. A
     ///   combination whose backtest fails is kept with its error and ranked last.

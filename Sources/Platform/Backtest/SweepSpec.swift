@@ -3,9 +3,12 @@ import Foundation
 /// A value a swept parameter takes: an integer when every number of its range is written as
 /// one, else a double.
 public enum SweepValue: Sendable, Equatable, CustomStringConvertible {
+    /// A value of a range written in integers (JSON integer in `ctx.params`).
     case int(Int)
+    /// A value of a range with a decimal or exponent anywhere in it.
     case double(Double)
 
+    /// The value as a double, whichever it is.
     public var number: Double {
         switch self {
         case .int(let i): return Double(i)
@@ -13,6 +16,7 @@ public enum SweepValue: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// As the ranked table and the heat map show it.
     public var description: String {
         switch self {
         case .int(let i): return "\(i)"
@@ -30,7 +34,9 @@ public enum SweepValue: Sendable, Equatable, CustomStringConvertible {
 
 /// One swept parameter and its values, in order.
 public struct SweepParameter: Sendable, Equatable {
+    /// The key set in `ctx.params`.
     public var name: String
+    /// From start to stop, in steps.
     public var values: [SweepValue]
 }
 
@@ -38,6 +44,7 @@ public struct SweepParameter: Sendable, Equatable {
 /// `start:stop` steps by 1 and a lone number is a fixed value. The stop is included when the
 /// steps land on it.
 public struct SweepSpec: Sendable, Equatable {
+    /// In the order the spec names them.
     public var parameters: [SweepParameter]
 
     /// The most combinations a sweep may have, and values one parameter may take.
