@@ -25,6 +25,11 @@ import Testing
         e.line = 3
         let failure = WorkerResponse.failure(e)
         #expect(try WorkerResponse.decode(Self.body(failure.encode()), limits: StrategyLimits()) == failure)
+        // A parallel backtest's block: many windows in one request, their results in one reply.
+        let block = WorkerRequest.runWindows(handle: 2, candles: w, firstEnd: 2, lookback: 3, context: context)
+        #expect(try WorkerRequest.decode(Self.body(block.encode())) == block)
+        let outcomes = WorkerResponse.outcomes([outcome, failure, outcome])
+        #expect(try WorkerResponse.decode(Self.body(outcomes.encode()), limits: StrategyLimits()) == outcomes)
     }
 
     @Test(arguments: [
@@ -37,6 +42,9 @@ import Testing
         [103, 1, 0, 0],                             // a frame id cut short
         [102, 0, 0, 0, 0, 1, 0, 0, 0, 9],           // an unknown intent kind
         [102, 0, 0, 0, 0, 1, 0, 0, 0, 1, 3, 0, 0, 0, 97, 32, 98], // a cancel whose tag has a space
+        [104, 255, 255, 255, 255],                  // 4 billion outcomes
+        [104, 1, 0, 0, 0, 9, 0, 0, 0, 103, 1, 0, 0, 0, 0, 0, 0, 0], // an outcomes reply holding a frameMissing
+        [104, 2, 0, 0, 0, 1, 0, 0, 0, 99],          // an outcome of an unknown kind, the second missing
     ])
     func malformedRepliesAreTypedErrors(bytes: [UInt8]) {
         #expect(throws: Wire.Malformed.self) { _ = try WorkerResponse.decode(bytes, limits: StrategyLimits()) }

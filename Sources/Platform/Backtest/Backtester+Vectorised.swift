@@ -22,10 +22,8 @@ extension Backtester {
     static func runVectorised(_ strategy: Strategy, candles: CandleWindow, settings: BacktestSettings, host: StrategyHost,
                               progress: (@Sendable (Int, Int) -> Void)?) async throws(PlatformError) -> BacktestResult {
         let t = settings.terms
-        let fee = (maker: settings.makerFeeBps / 10_000, taker: settings.takerFeeBps / 10_000)
-        let rules = try SymbolRules(spotMakerFee: fee.maker, spotTakerFee: fee.taker, futuresMakerFee: fee.maker, futuresTakerFee: fee.taker)
-            .market(t.market)
-        let exchange = try PaperExchange(rules: rules, slippageBps: settings.slippageBps)
+        let exchange = try paperExchange(settings)
+        let rules = exchange.rules
         let clock = ContinuousClock()
         let start = clock.now
         let whole: CandleFrame
@@ -76,18 +74,34 @@ extension Backtester {
         let engineSeconds = Double((clock.now - start) / .microseconds(1)) / 1e6
         let report = try await checkLookAhead(history, settings.lookAheadCheck, walked: walked, signals: box.signalCandles,
                                               context: context, host: host, times: candles.times)
+        box.nanos = python
+        var result = walkedResult(box, candles: candles, first: first, settings: settings, seconds: engineSeconds)
+        result.engine = strategy.contract.callsMain ? .prepareMain : .signals
+        result.lookAhead = report
+        return result
+    }
+
+    /// The paper exchange of a backtest walked in memory: the settings' fees and slippage.
+    static func paperExchange(_ settings: BacktestSettings) throws(PlatformError) -> PaperExchange {
+        let fee = (maker: settings.makerFeeBps / 10_000, taker: settings.takerFeeBps / 10_000)
+        let rules = try SymbolRules(spotMakerFee: fee.maker, spotTakerFee: fee.taker, futuresMakerFee: fee.maker, futuresTakerFee: fee.taker)
+            .market(settings.terms.market)
+        return try PaperExchange(rules: rules, slippageBps: settings.slippageBps)
+    }
+
+    /// The result of an account walked over `candles` from `first` on, with its metrics.
+    static func walkedResult(_ box: WalkBox, candles: CandleWindow, first: Int, settings: BacktestSettings,
+                             seconds: Double) -> BacktestResult {
         let walk = box.walk
         let lastClose = candles.close.last ?? 0
         let open = walk.ledger.open
         let unrealised = open.map { $0.markToMarket(lastClose) } ?? 0
         var result = BacktestResult(trades: walk.trades, open: open, lastClose: lastClose,
-                                    stats: TradeStats.compute(trades: walk.trades, unrealised: unrealised, capital: t.capital),
+                                    stats: TradeStats.compute(trades: walk.trades, unrealised: unrealised, capital: settings.terms.capital),
                                     orders: walk.orderEntries(symbol: candles.symbol), fills: walk.fillEntries(symbol: candles.symbol),
-                                    candles: walked.count, failedCalls: box.failed, wallSeconds: engineSeconds,
-                                    strategySeconds: Double(python) / 1e9)
-        result.engine = strategy.contract.callsMain ? .prepareMain : .signals
+                                    candles: candles.count - first, failedCalls: box.failed, wallSeconds: seconds,
+                                    strategySeconds: Double(box.nanos) / 1e9)
         result.equity = walk.equity
-        result.lookAhead = report
         result.computeMetrics(candles: candles, first: first)
         return result
     }

@@ -16,6 +16,10 @@ public struct BacktestSettings: Sendable {
     public var rules: SymbolRules?
     /// How much a vectorised backtest (prepare / signals) re-evaluates on truncated history.
     public var lookAheadCheck: LookAheadCheck = .sample
+    /// Sandbox workers that evaluate a per-candle `main(data)`'s windows at once (`--jobs`); 1
+    /// runs the per-candle engine through the coordinator. A strategy whose calls may depend on
+    /// each other runs sequentially whatever this says (`BacktestResult.sequentialReason`).
+    public var jobs = 1
 
     /// - Parameter feeBps: one fee for every fill, when the maker and taker fees are not given apart.
     public init(terms: SubscriptionTerms, feeBps: Double = 0, makerFeeBps: Double? = nil, takerFeeBps: Double? = nil,
@@ -35,6 +39,7 @@ public struct BacktestSettings: Sendable {
         where !(v.isFinite && v >= 0 && v <= 1_000) {
             throw PlatformError(.invalidInput, "\(field) must be from 0 to 1000, got \(v)", field: field)
         }
+        guard (1...64).contains(jobs) else { throw PlatformError(.invalidInput, "jobs must be from 1 to 64, got \(jobs)", field: "jobs") }
     }
 }
 
@@ -67,6 +72,10 @@ public struct BacktestResult: Sendable {
     public var lookAhead: LookAheadReport?
     /// Sharpe, Sortino, Calmar, exposure… over the walked candles, with backtesting.py's definitions.
     public var metrics: BacktestMetrics?
+    /// How many sandbox workers evaluated the windows (1: sequential).
+    public var jobs = 1
+    /// Why a backtest asked to run in parallel (`jobs` > 1) ran sequentially; nil otherwise.
+    public var sequentialReason: String?
     public var candlesPerSecond: Double { wallSeconds > 0 ? Double(candles) / wallSeconds : 0 }
     public var strategyShare: Double { wallSeconds > 0 ? strategySeconds / wallSeconds : 0 }
 }
@@ -99,8 +108,17 @@ public enum Backtester {
         } catch {
             throw PlatformError(.invalidInput, "the strategy does not load: \(error)")
         }
+        var sequentialReason: String?
+        if settings.jobs > 1 {
+            sequentialReason = Self.sequentialReason(strategy, settings: settings)
+            if sequentialReason == nil {
+                return try await runParallel(source: source, candles: candles, settings: settings, host: host, progress: progress)
+            }
+        }
         if strategy.contract.isVectorised, settings.isolation == .shared {
-            return try await runVectorised(strategy, candles: candles, settings: settings, host: host, progress: progress)
+            var result = try await runVectorised(strategy, candles: candles, settings: settings, host: host, progress: progress)
+            result.sequentialReason = sequentialReason
+            return result
         }
         let coordinator = try Coordinator(db: db, host: host, slippageBps: settings.slippageBps, worker: "backtest", projection: .deferred)
         let loaded = LoadedVersion(version: version, strategy: strategy)
@@ -145,6 +163,7 @@ public enum Backtester {
                               strategySeconds: Double(python) / 1e9,
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))
         result.computeMetrics(candles: candles, first: first)
+        result.sequentialReason = sequentialReason
         return result
     }
 

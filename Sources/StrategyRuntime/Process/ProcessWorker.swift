@@ -167,6 +167,58 @@ final class ProcessWorker: @unchecked Sendable {
         return try await runOnQueue(handle: handle, frame: frame, context: context, resend: false)
     }
 
+    /// Runs a loaded strategy on every window of `lookback` candles of `window` ending at
+    /// `firstEnd` and after, in one request (a parallel backtest's block): the results in order.
+    /// Awaited on `queue`, never on the cooperative pool. Its deadline is the strategy's timeout
+    /// per window plus 5 s; past it, or when the worker dies, the whole block fails (and the
+    /// worker is restarted), so the caller can run the block again call by call.
+    func runWindows(handle: UInt32, window: CandleWindow, firstEnd: Int, lookback: Int,
+                    context: StrategyCallContext) async throws(StrategyError) -> [Result<StrategyOutcome, StrategyError>] {
+        let result: Result<[Result<StrategyOutcome, StrategyError>], StrategyError> = await onQueue { [self] in
+            owner.wait()
+            defer { owner.signal() }
+            return Result { () throws(StrategyError) -> [Result<StrategyOutcome, StrategyError>] in
+                guard let (source, limits) = sources[handle] else { throw StrategyError(.invalidInput, "unknown strategy handle") }
+                let count = max(0, window.count - firstEnd)
+                let request = { [self] () throws(StrategyError) -> WorkerRequest in
+                    try ensureStarted()
+                    if remoteHandles[handle] == nil { remoteHandles[handle] = try loadOnWorker(source, limits: limits).0 }
+                    return .runWindows(handle: remoteHandles[handle]!, candles: window, firstEnd: UInt32(firstEnd), lookback: UInt32(lookback),
+                                       context: context)
+                }
+                let deadline = limits.timeout * count + .seconds(5)
+                var reply: WorkerResponse
+                do throws(StrategyError) {
+                    reply = try exchange(try request(), deadline: deadline, limits: limits, id: source.id)
+                } catch where error.code == .workerRestarted {
+                    remoteHandles[handle] = nil
+                    reply = try exchange(try request(), deadline: deadline, limits: limits, id: source.id)
+                }
+                consecutiveCrashes = 0
+                lastUsed = .now
+                recycleIfDue()
+                switch reply {
+                case .outcomes(let each) where each.count == count:
+                    return each.map { r in
+                        switch r {
+                        case .outcome(let o): return .success(o)
+                        case .failure(var e):
+                            e.strategyID = source.id
+                            return .failure(e)
+                        default: return .failure(StrategyError(.crashed, "the worker answered a window with \(r)", strategyID: source.id))
+                        }
+                    }
+                case .failure(var e):
+                    e.strategyID = source.id
+                    throw e
+                default:
+                    throw StrategyError(.crashed, "the worker answered \(count) windows with \(reply)", strategyID: source.id)
+                }
+            }
+        }
+        return try result.get()
+    }
+
     private func runOnQueue(handle: UInt32, frame: CandleFrame, context: StrategyCallContext,
                             resend: Bool) async throws(StrategyError) -> StrategyOutcome {
         let result: Result<StrategyOutcome, StrategyError> = await onQueue { [self] in
@@ -313,7 +365,7 @@ final class ProcessWorker: @unchecked Sendable {
         case .failure(var e):
             e.strategyID = id
             return .failure(e)
-        case .loaded, .frameMissing, .hello:
+        case .loaded, .frameMissing, .hello, .outcomes:
             return .failure(StrategyError(.crashed, "the worker answered a run with \(response)", strategyID: id))
         }
     }
@@ -330,7 +382,7 @@ final class ProcessWorker: @unchecked Sendable {
         case .failure(var e):
             e.strategyID = source.id
             throw e
-        case .outcome, .frameMissing, .hello:
+        case .outcome, .frameMissing, .hello, .outcomes:
             throw StrategyError(.crashed, "the worker answered a load with a run reply", strategyID: source.id)
         }
     }

@@ -63,6 +63,13 @@ extension Wire.Writer {
         int64s(w.times)
         for column in [w.open, w.high, w.low, w.close, w.volume] { doubles(column) }
     }
+
+    mutating func context(_ c: StrategyCallContext) {
+        string(c.paramsJSON)
+        string(c.stateJSON)
+        optionalString(c.accountJSON)
+        optionalString(c.rulesJSON)
+    }
 }
 
 extension Wire.Reader {
@@ -73,5 +80,9 @@ extension Wire.Reader {
         for _ in 0..<5 { columns.append(try doubles()) }
         return CandleWindow(symbol: symbol, timeframe: timeframe, times: times, open: columns[0], high: columns[1],
                             low: columns[2], close: columns[3], volume: columns[4])
+    }
+
+    mutating func context() throws(Wire.Malformed) -> StrategyCallContext {
+        StrategyCallContext(paramsJSON: try string(), stateJSON: try string(), accountJSON: try optionalString(), rulesJSON: try optionalString())
     }
 }

@@ -7,7 +7,9 @@ package enum Wire {
     /// The largest frame either side accepts.
     package static let maxFrame = 32 << 20
     /// The version of these messages; a worker whose hello names another is refused (another build).
-    package static let protocolVersion: UInt32 = 3
+    package static let protocolVersion: UInt32 = 4
+    /// The most windows one `runWindows` request may ask for.
+    package static let maxWindows = 100_000
     /// "TCSW": the first bytes of a worker's hello after its kind.
     package static let helloMagic: UInt32 = 0x5753_4354
 

@@ -6,6 +6,9 @@ enum WorkerRequest: Equatable {
     /// Runs a strategy on the host's frame `frameID`. The candles travel only when the worker
     /// does not hold that frame yet (see `FrameCache`); it then keeps it for later calls.
     case run(handle: UInt32, frameID: UInt64, candles: WindowPayload, context: StrategyCallContext)
+    /// Runs a strategy on every window of `lookback` candles of `candles` ending at `firstEnd`
+    /// and after, in order, with one context (a parallel backtest's block; `outcomes` answers).
+    case runWindows(handle: UInt32, candles: CandleWindow, firstEnd: UInt32, lookback: UInt32, context: StrategyCallContext)
 
     func encode() -> [UInt8] {
         var w = Wire.Writer()
@@ -32,10 +35,14 @@ enum WorkerRequest: Equatable {
                 w.u64(base)
                 w.window(tail)
             }
-            w.string(context.paramsJSON)
-            w.string(context.stateJSON)
-            w.optionalString(context.accountJSON)
-            w.optionalString(context.rulesJSON)
+            w.context(context)
+        case .runWindows(let handle, let candles, let firstEnd, let lookback, let context):
+            w.u8(3)
+            w.u32(handle)
+            w.window(candles)
+            w.u32(firstEnd)
+            w.u32(lookback)
+            w.context(context)
         }
         return w.framed
     }
@@ -65,9 +72,10 @@ enum WorkerRequest: Equatable {
                 candles = .slid(base: base, tail: try r.window())
             case let k: throw Wire.Malformed(description: "bad window flag \(k)")
             }
-            return .run(handle: handle, frameID: frameID, candles: candles,
-                        context: StrategyCallContext(paramsJSON: try r.string(), stateJSON: try r.string(),
-                                                     accountJSON: try r.optionalString(), rulesJSON: try r.optionalString()))
+            return .run(handle: handle, frameID: frameID, candles: candles, context: try r.context())
+        case 3:
+            let handle = try r.u32(), candles = try r.window(), firstEnd = try r.u32(), lookback = try r.u32()
+            return .runWindows(handle: handle, candles: candles, firstEnd: firstEnd, lookback: lookback, context: try r.context())
         case let k:
             throw Wire.Malformed(description: "unknown request kind \(k)")
         }
@@ -83,6 +91,8 @@ enum WorkerResponse: Equatable {
     case failure(StrategyError)
     /// The run named a frame the worker does not hold: send it again with its window.
     case frameMissing(UInt64)
+    /// What `runWindows` gave, window by window: each an `outcome` or a `failure`.
+    case outcomes([WorkerResponse])
 
     func encode() -> [UInt8] {
         var w = Wire.Writer()
@@ -120,6 +130,10 @@ enum WorkerResponse: Equatable {
         case .frameMissing(let id):
             w.u8(103)
             w.u64(id)
+        case .outcomes(let each):
+            w.u8(104)
+            w.u32(UInt32(each.count))
+            for r in each { w.raw(r.encode()) }  // each framed: its length, then its body
         case .failure(let e):
             w.u8(200)
             w.string(e.code.description)
@@ -167,6 +181,20 @@ enum WorkerResponse: Equatable {
                                             outputTruncated: truncated, strategyNanos: try r.u64()))
         case 103:
             return .frameMissing(try r.u64())
+        case 104:
+            let n = Int(try r.u32())
+            guard n <= Wire.maxWindows else { throw Wire.Malformed(description: "\(n) outcomes") }
+            var each: [WorkerResponse] = []
+            each.reserveCapacity(n)
+            for _ in 0..<n {
+                let length = Int(try r.u32())
+                let one = try decode(Array(try r.take(length)), limits: limits)
+                switch one {
+                case .outcome, .failure: each.append(one)
+                default: throw Wire.Malformed(description: "an outcomes reply holds \(one)")
+                }
+            }
+            return .outcomes(each)
         case 200:
             guard let code = StrategyError.Code(description: try r.string(max: 64)) else { throw Wire.Malformed(description: "bad error code") }
             var e = StrategyError(code, try r.string(max: 1 << 16))

@@ -117,12 +117,39 @@ struct WorkerSession {
                 }
             }
             guard let frame = frames[frameID] else { return .frameMissing(frameID) }
-            let ran = host.main.invokeNow(s, frame: frame, context: context, py) { _ in }
-                ?? .failure(Interpreter.quarantineError(s.id, timeout: s.limits.timeout, grace: s.limits.grace))
-            switch ran {
-            case .success(let outcome): return .outcome(outcome)
-            case .failure(let error): return .failure(error)
+            return invoke(s, frame, context, py)
+        case .runWindows(let handle, let candles, let firstEnd, let lookback, let context):
+            guard let s = strategies[handle] else {
+                return .failure(StrategyError(.invalidInput, "unknown strategy handle \(handle)"))
             }
+            let ends = Int(firstEnd)..<candles.count
+            guard ends.count <= Wire.maxWindows, lookback > 0 else {
+                return .failure(StrategyError(.invalidInput, "runWindows: \(ends.count) windows of \(lookback) candles"))
+            }
+            var each: [WorkerResponse] = []
+            each.reserveCapacity(ends.count)
+            for end in ends {
+                host.main.thread.runQueued(py)  // the frames of earlier windows are released as the block goes
+                if let reason = s.quarantineReason {
+                    each.append(.failure(StrategyError(.quarantined, reason, strategyID: s.id)))
+                    continue
+                }
+                do throws(StrategyError) {
+                    each.append(invoke(s, try host.frame(candles.window(endingAt: end, lookback: Int(lookback))), context, py))
+                } catch {
+                    each.append(.failure(error))
+                }
+            }
+            return .outcomes(each)
+        }
+    }
+
+    private func invoke(_ s: Strategy, _ frame: CandleFrame, _ context: StrategyCallContext, _ py: PythonContext) -> WorkerResponse {
+        let ran = host.main.invokeNow(s, frame: frame, context: context, py) { _ in }
+            ?? .failure(Interpreter.quarantineError(s.id, timeout: s.limits.timeout, grace: s.limits.grace))
+        switch ran {
+        case .success(let outcome): return .outcome(outcome)
+        case .failure(let error): return .failure(error)
         }
     }
 }

@@ -9,6 +9,10 @@ struct BacktestBench {
     let seed: UInt64
     let lookAheadCheck: LookAheadCheck
     let perCandle: Bool
+    /// Workers of the per-candle parallel case (`--jobs`) and of the sweep; 1 leaves both out.
+    var jobs = 2
+    /// Whether to time a 100-combination sweep of a vectorised strategy.
+    var sweep = false
     let csvPath: String?
     let log: (String) -> Void
 
@@ -31,6 +35,8 @@ struct BacktestBench {
         var matches: Bool
         var lookAhead: LookAheadReport?
         var firstDifference: String?
+        /// Other figures of the case, for the table and JSON.
+        var note: String?
     }
 
     struct Report {
@@ -45,6 +51,7 @@ struct BacktestBench {
                                         "speedup_vs_backtesting_py": c.seconds > 0 ? reference.seconds / c.seconds : 0]
                 if let l = c.lookAhead { r["lookahead_check"] = ["mode": l.mode.rawValue, "candles": l.candlesChecked, "seconds": l.seconds] }
                 if let d = c.firstDifference { r["first_difference"] = d }
+                if let n = c.note { r["note"] = n }
                 return r
             }
             return ["candles": candles, "cases": ([reference] + cases).map(row)]
@@ -61,6 +68,7 @@ struct BacktestBench {
                     lines.append(String(format: "    (look-ahead check %@: %d candles, %.3f s of the above)", l.mode.rawValue, l.candlesChecked, l.seconds))
                 }
                 if let d = c.firstDifference { lines.append("    first difference: \(d)") }
+                if let n = c.note { lines.append("    \(n)") }
             }
             return lines.joined(separator: "\n")
         }
@@ -76,16 +84,28 @@ struct BacktestBench {
         let reference = try referenceCase(csv: path)
         let host = try await StrategyHost()
         var cases: [Case] = []
-        var files = [("tradectl prepare+signals", "sma_10_20_signals.py"), ("tradectl prepare+main", "sma_10_20_prepared.py")]
-        if perCandle { files.append(("tradectl per-candle main", "sma_10_20_main.py")) }
-        for (name, file) in files {
+        // (name, file, workers): nil runs `Backtester.run` with --jobs 1; a count runs the parallel engine with that many workers.
+        var files: [(String, String, Int?)] = [("tradectl prepare+signals", "sma_10_20_signals.py", nil),
+                                               ("tradectl prepare+main", "sma_10_20_prepared.py", nil)]
+        if perCandle {
+            files.append(("tradectl per-candle main", "sma_10_20_main.py", nil))
+            if jobs > 1 {
+                files += [("per-candle main, 1 sandbox worker", "sma_10_20_main.py", 1), ("per-candle main --jobs \(jobs)", "sma_10_20_main.py", jobs)]
+            }
+        }
+        for (name, file, workers) in files {
             log(name)
             let source = try StrategySource(file: "\(root)/python/baseline/\(file)", id: file)
             var settings = BacktestSettings(terms: try SubscriptionTerms(capital: 10_000, riskPerTrade: 0.1), lookback: 21)
             settings.lookAheadCheck = lookAheadCheck
             let clock = ContinuousClock()
             let start = clock.now
-            let r = try await Backtester.run(source: source, candles: loaded, settings: settings, host: host)
+            let r: BacktestResult
+            if let workers {
+                r = try await Backtester.runParallel(source: source, candles: loaded, settings: settings, host: host, workers: workers, progress: nil)
+            } else {
+                r = try await Backtester.run(source: source, candles: loaded, settings: settings, host: host)
+            }
             let seconds = Double((clock.now - start) / .microseconds(1)) / 1e6
             let trades = r.trades.map { TradeKey(side: $0.side.rawValue, entryTime: $0.entryTime, exitTime: $0.exitTime,
                                                  entryPrice: $0.entryPrice, exitPrice: $0.exitPrice) }
@@ -93,7 +113,40 @@ struct BacktestBench {
             cases.append(Case(name: name, seconds: seconds, trades: trades, matches: difference == nil, lookAhead: r.lookAhead,
                               firstDifference: difference))
         }
+        if let sequential = cases.first(where: { $0.name == "tradectl per-candle main" }) {
+            for i in cases.indices where cases[i].name.hasPrefix("per-candle main") {
+                cases[i].note = String(format: "%.2f× the per-candle main with --jobs 1", sequential.seconds / max(cases[i].seconds, 1e-9))
+            }
+        }
+        if sweep { cases.append(try await sweepCase(loaded, reference: reference, host: host)) }
         return Report(candles: candles, reference: reference, cases: cases)
+    }
+
+    /// The spec of the sweep case: 10 × 10 = 100 combinations.
+    static let sweepSpec = "fast=5:50:5,slow=20:200:20"
+
+    /// A 100-combination sweep of sma_crossover_params.py (prepare + signals), `jobs` runs at once.
+    /// Its fast=10, slow=20 run must close backtesting.py's trades, like the single backtests.
+    private func sweepCase(_ loaded: CandleWindow, reference: Case, host: StrategyHost) async throws -> Case {
+        log("sweep \(Self.sweepSpec), \(jobs) runs at once")
+        let source = try StrategySource(file: "\(root)/python/strategies/sma_crossover_params.py", id: "sma_crossover_params.py")
+        var settings = BacktestSettings(terms: try SubscriptionTerms(capital: 10_000, riskPerTrade: 0.1), lookback: 21)
+        settings.lookAheadCheck = lookAheadCheck
+        let clock = ContinuousClock()
+        let start = clock.now
+        let sweep = try await ParameterSweep.run(source: source, candles: loaded, settings: settings, spec: try SweepSpec(parsing: Self.sweepSpec),
+                                                 rankBy: .return, jobs: jobs, host: host)
+        let seconds = Double((clock.now - start) / .microseconds(1)) / 1e6
+        let failed = sweep.runs.filter { (try? $0.result.get()) == nil }.count
+        let sma1020 = sweep.runs.first { $0.values == [.int(10), .int(20)] }.flatMap { try? $0.result.get() }
+        let trades = (sma1020?.trades ?? []).map { TradeKey(side: $0.side.rawValue, entryTime: $0.entryTime, exitTime: $0.exitTime,
+                                                            entryPrice: $0.entryPrice, exitPrice: $0.exitPrice) }
+        let difference = failed > 0 ? "\(failed) runs failed" : Self.firstDifference(trades, reference.trades, lastTime: loaded.times.last ?? 0)
+        let best = sweep.runs.first.map { "\($0.paramsJSON) \(String(format: "%.2f", $0.score))%" } ?? "—"
+        return Case(name: "sweep of \(sweep.runs.count) (--jobs \(jobs))", seconds: seconds, trades: trades, matches: difference == nil,
+                    firstDifference: difference,
+                    note: String(format: "%.2f s a run; best by return: ", seconds / Double(max(1, sweep.runs.count))) + best
+                        + "; trades and candles/s are the fast=10, slow=20 run's and the whole sweep's")
     }
 
     /// backtesting.py in its own virtualenv, as a child process.

@@ -8,7 +8,8 @@ extension LookAheadCheck: ExpressibleByArgument {}
 enum VectorisedOutput {
     /// Keys for `--json`'s stats: the engine and what the look-ahead check did.
     static func stats(_ r: BacktestResult) -> [String: Any] {
-        var out: [String: Any] = ["engine": r.engine.rawValue]
+        var out: [String: Any] = ["engine": r.engine.rawValue, "jobs": r.jobs]
+        if let why = r.sequentialReason { out["sequential_reason"] = why }
         if let l = r.lookAhead {
             out["lookahead_check"] = ["mode": l.mode.rawValue, "candles_checked": l.candlesChecked,
                                       "signal_candles_checked": l.signalCandlesChecked, "seconds": l.seconds]
@@ -33,6 +34,8 @@ enum VectorisedOutput {
     /// Rows for the table.
     static func rows(_ r: BacktestResult) -> [(String, String)] {
         var rows = [("engine", r.engine.rawValue)]
+        if r.jobs > 1 { rows.append(("jobs", "\(r.jobs) sandbox workers evaluated the windows")) }
+        if let why = r.sequentialReason { rows.append(("jobs", "1: \(why)")) }
         if let l = r.lookAhead {
             rows.append(("look-ahead check", l.mode == .off ? "off"
                          : "\(l.mode.rawValue): \(l.candlesChecked) candles re-evaluated on truncated history "
