@@ -72,13 +72,13 @@ extension FanoutJournal {
             }
             var fills: [Fill] = []
             previous = firstNew
-            for _ in 0..<(try r.count(minimum: 22)) {
-                let f = try fill(after: previous)
+            for _ in 0..<(try r.count(minimum: 3)) {
+                let f = try fill(after: previous, orders: orders)
                 fills.append(f)
                 previous = f.orderID
             }
             var trades: [Trade] = []
-            for _ in 0..<(try r.count(minimum: 51)) { trades.append(try trade()) }
+            for _ in 0..<(try r.count(minimum: 26)) { trades.append(try trade(fills: fills, previous: trades.last)) }
             let flags = try r.u8()
             guard flags < 4 else { throw Wire.Malformed(description: "open flags \(flags)") }
             let open = flags & 2 != 0 ? try position() : nil
@@ -117,15 +117,25 @@ extension FanoutJournal {
                          fees: fees, reserved: reserved, placedAt: s.placedAt, updatedAt: updated, reason: reason)
         }
 
-        private mutating func fill(after previous: Int64) throws(Wire.Malformed) -> Fill {
+        private mutating func fill(after previous: Int64, orders: [Order]) throws(Wire.Malformed) -> Fill {
             let id = previous &+ (try r.signed())
-            let tag = tags[try r.index(below: tags.count)]
-            let side: OrderSide = try code(), purpose: OrderPurpose = try code()
             typealias B = FillBits
             let flags = try r.u8()
-            guard flags < 32 else { throw Wire.Malformed(description: "fill flags \(flags)") }
-            let price = try r.f64(), quantity = try r.f64()
-            let fee = flags & B.fee != 0 ? try r.f64() : 0
+            guard flags < 64 else { throw Wire.Malformed(description: "fill flags \(flags)") }
+            let tag: OrderTag, side: OrderSide, purpose: OrderPurpose, price: Double, quantity: Double, fee: Double
+            if flags & B.asOrder != 0 {
+                guard let o = orders.first(where: { $0.id == id }) else {
+                    throw Wire.Malformed(description: "a fill of order \(id), which is not listed")
+                }
+                (tag, side, purpose, price, quantity, fee) = (o.tag, o.side, o.purpose, o.averagePrice, o.filled, o.fees)
+            } else {
+                tag = tags[try r.index(below: tags.count)]
+                side = try code()
+                purpose = try code()
+                price = try r.f64()
+                quantity = try r.f64()
+                fee = flags & B.fee != 0 ? try r.f64() : 0
+            }
             let time = try time()
             let realised = flags & B.realised != 0 ? try r.f64() : 0
             let after = flags & B.after != 0 ? try r.f64() : 0
@@ -134,13 +144,29 @@ extension FanoutJournal {
                         purpose: purpose)
         }
 
-        private mutating func trade() throws(Wire.Malformed) -> Trade {
-            let side = try r.u8()
-            guard side < 2 else { throw Wire.Malformed(description: "trade side \(side)") }
-            let entryTime = try time(), exitTime = try time()
-            let entryPrice = try r.f64(), exitPrice = try r.f64(), qty = try r.f64(), pnl = try r.f64(), returnPct = try r.f64()
-            let fee = try r.f64()
-            return Trade(side: side == 0 ? .long : .short, entryTime: entryTime, exitTime: exitTime, entryPrice: entryPrice,
+        private mutating func trade(fills: [Fill], previous: Trade?) throws(Wire.Malformed) -> Trade {
+            typealias B = TradeBits
+            let flags = try r.u8()
+            guard flags < 8 else { throw Wire.Malformed(description: "trade flags \(flags)") }
+            let closer = flags & B.byFill != 0 ? fills[try r.index(below: fills.count)] : nil
+            let entryTime: Int64, entryPrice: Double
+            if flags & B.sameEntry != 0 {
+                guard let p = previous else { throw Wire.Malformed(description: "a first round trip entered as the one before") }
+                (entryTime, entryPrice) = (p.entryTime, p.entryPrice)
+            } else {
+                entryTime = try time()
+                entryPrice = try r.f64()
+            }
+            let exitTime: Int64, exitPrice: Double, qty: Double
+            if let closer {
+                (exitTime, exitPrice, qty) = (closer.time, closer.price, closer.quantity)
+            } else {
+                exitTime = try time()
+                exitPrice = try r.f64()
+                qty = try r.f64()
+            }
+            let pnl = try r.f64(), returnPct = try r.f64(), fee = try r.f64()
+            return Trade(side: flags & B.short == 0 ? .long : .short, entryTime: entryTime, exitTime: exitTime, entryPrice: entryPrice,
                          exitPrice: exitPrice, qty: qty, pnl: pnl, returnPct: returnPct,
                          reason: reasons[try r.index(below: reasons.count)], entryFee: fee)
         }

@@ -33,6 +33,18 @@ extension FanoutJournal {
     /// Bits of a fill's flags.
     enum FillBits {
         static let liquidation: UInt8 = 1, maker: UInt8 = 2, fee: UInt8 = 4, realised: UInt8 = 8, after: UInt8 = 16
+        /// The order it filled is listed in the change and this was its one fill: the tag, side,
+        /// purpose, price, quantity and fee are the order's, not written again.
+        static let asOrder: UInt8 = 32
+    }
+
+    /// Bits of a round trip's flags.
+    enum TradeBits {
+        static let short: UInt8 = 1
+        /// Closed by one of the change's fills at its price, time and quantity: its index follows.
+        static let byFill: UInt8 = 2
+        /// Entered at the price and time of the change's previous round trip.
+        static let sameEntry: UInt8 = 4
     }
 
     /// Writes one entry: the changes into a body, the tables they name into the head.
@@ -87,11 +99,11 @@ extension FanoutJournal {
             body.count(c.fills.count)
             previous = c.firstNewOrderID
             for (j, f) in c.fills.enumerated() {
-                fill(f, after: previous, position: j)
+                fill(f, after: previous, position: j, orders: c.orders)
                 previous = f.orderID
             }
             body.count(c.trades.count)
-            for t in c.trades { trade(t) }
+            for (j, t) in c.trades.enumerated() { trade(t, fills: c.fills, previous: j > 0 ? c.trades[j - 1] : nil) }
             body.u8((c.openChanged ? 1 : 0) | (c.open == nil ? 0 : 2))
             if let p = c.open { position(p) }
         }
@@ -178,23 +190,32 @@ extension FanoutJournal {
             if mask & B.updated != 0 { body.signed(o.updatedAt &- o.placedAt) }
         }
 
-        private mutating func fill(_ f: Fill, after previous: Int64, position: Int) {
+        private mutating func fill(_ f: Fill, after previous: Int64, position: Int, orders: [Order]) {
             body.signed(f.orderID &- previous)
-            body.count(tagRow(f.tag, position: position))
-            body.u8(FanoutJournal.code(f.side))
-            body.u8(FanoutJournal.code(f.purpose))
             typealias B = FillBits
             var flags: UInt8 = (f.liquidation ? B.liquidation : 0) | (f.maker ? B.maker : 0)
             if f.fee.bitPattern != 0 { flags |= B.fee }
             if f.realisedPnl.bitPattern != 0 { flags |= B.realised }
             if f.positionAfter.bitPattern != 0 { flags |= B.after }
+            if f.orderID != 0, let o = orders.first(where: { $0.id == f.orderID }), Self.isOnlyFill(f, of: o) { flags |= B.asOrder }
             body.u8(flags)
-            body.f64(f.price)
-            body.f64(f.quantity)
-            if flags & B.fee != 0 { body.f64(f.fee) }
+            if flags & B.asOrder == 0 {
+                body.count(tagRow(f.tag, position: position))
+                body.u8(FanoutJournal.code(f.side))
+                body.u8(FanoutJournal.code(f.purpose))
+                body.f64(f.price)
+                body.f64(f.quantity)
+                if flags & B.fee != 0 { body.f64(f.fee) }
+            }
             body.signed(f.time &- base)
             if flags & B.realised != 0 { body.f64(f.realisedPnl) }
             if flags & B.after != 0 { body.f64(f.positionAfter) }
+        }
+
+        /// Whether `f` is `o`'s one fill: everything the fill repeats from the order is the same bits.
+        static func isOnlyFill(_ f: Fill, of o: Order) -> Bool {
+            o.tag == f.tag && o.side == f.side && o.purpose == f.purpose && o.averagePrice.bitPattern == f.price.bitPattern
+                && o.filled.bitPattern == f.quantity.bitPattern && o.fees.bitPattern == f.fee.bitPattern
         }
 
         /// The tag table's row of a fill's tag, guessed like an order's shape.
@@ -212,13 +233,24 @@ extension FanoutJournal {
             return row
         }
 
-        private mutating func trade(_ t: Trade) {
-            body.u8(t.side == .long ? 0 : 1)
-            body.signed(t.entryTime &- base)
-            body.signed(t.exitTime &- base)
-            body.f64(t.entryPrice)
-            body.f64(t.exitPrice)
-            body.f64(t.qty)
+        private mutating func trade(_ t: Trade, fills: [Fill], previous: Trade?) {
+            typealias B = TradeBits
+            var flags: UInt8 = t.side == .long ? 0 : B.short
+            let closer = fills.firstIndex { $0.time == t.exitTime && $0.price.bitPattern == t.exitPrice.bitPattern
+                && $0.quantity.bitPattern == t.qty.bitPattern }
+            if closer != nil { flags |= B.byFill }
+            if let p = previous, p.entryTime == t.entryTime, p.entryPrice.bitPattern == t.entryPrice.bitPattern { flags |= B.sameEntry }
+            body.u8(flags)
+            if let closer { body.count(closer) }
+            if flags & B.sameEntry == 0 {
+                body.signed(t.entryTime &- base)
+                body.f64(t.entryPrice)
+            }
+            if closer == nil {
+                body.signed(t.exitTime &- base)
+                body.f64(t.exitPrice)
+                body.f64(t.qty)
+            }
             body.f64(t.pnl)
             body.f64(t.returnPct)
             body.f64(t.entryFee)
