@@ -86,34 +86,43 @@ public enum ParameterSweep {
         let clock = ContinuousClock()
         let start = clock.now
         let results = await withTaskGroup(of: (Int, Result<BacktestResult, PlatformError>).self) { group in
-            func add(_ i: Int) {
-                var s = settings
-                s.params = params[i]
-                s.jobs = 1
-                group.addTask {
-                    do throws(PlatformError) {
-                        return (i, .success(try await Backtester.run(source: source, candles: candles, settings: s, host: host)))
-                    } catch {
-                        return (i, .failure(error))
-                    }
+            // At most `jobs` at once; collected as they finish and put in combination order after.
+            // (The first form — a nested function adding each task, results written into slots —
+            // mixed up indices in release builds of Swift 6.3.1: wrong ranks, then a trap.)
+            var next = 0, running = 0
+            var finished: [(Int, Result<BacktestResult, PlatformError>)] = []
+            finished.reserveCapacity(combinations.count)
+            while true {
+                while running < jobs && next < combinations.count {
+                    var s = settings
+                    s.params = params[next]
+                    s.jobs = 1
+                    let (index, runSettings) = (next, s)
+                    group.addTask { await runOne(index, source: source, candles: candles, settings: runSettings, host: host) }
+                    next += 1
+                    running += 1
                 }
+                guard let item = await group.next() else { break }
+                running -= 1
+                finished.append(item)
+                progress?(finished.count, combinations.count)
             }
-            var next = 0
-            while next < min(jobs, combinations.count) { add(next); next += 1 }
-            var out = [Result<BacktestResult, PlatformError>?](repeating: nil, count: combinations.count)
-            var done = 0
-            for await (i, r) in group {
-                out[i] = r
-                done += 1
-                progress?(done, combinations.count)
-                if next < combinations.count { add(next); next += 1 }
-            }
-            return out.map { $0 ?? .failure(PlatformError(.invalidInput, "not run")) }
+            return finished.sorted { $0.0 < $1.0 }.map(\.1)
         }
         let runs = zip(combinations, zip(params, results)).map { c, pr in
             SweepRun(values: c, paramsJSON: pr.0, result: pr.1, score: (try? pr.1.get()).map(rankBy.score) ?? .nan)
         }
         return SweepResult(spec: spec, rankBy: rankBy, runs: rank(runs), wallSeconds: Double((clock.now - start) / .microseconds(1)) / 1e6)
+    }
+
+    /// One combination's backtest, with its index.
+    private static func runOne(_ index: Int, source: StrategySource, candles: CandleWindow, settings: BacktestSettings,
+                               host: StrategyHost) async -> (Int, Result<BacktestResult, PlatformError>) {
+        do {
+            return (index, .success(try await Backtester.run(source: source, candles: candles, settings: settings, host: host)))
+        } catch {
+            return (index, .failure(error))
+        }
     }
 
     /// Highest score first; runs without a finite score after, in their given order (the sort is stable).
