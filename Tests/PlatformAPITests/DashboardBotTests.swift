@@ -136,4 +136,23 @@ struct DashboardBotTests {
             #expect(try h.db.strategyPage(limit: 10, offset: 0).total == 0, "no strategy was created either")
         }
     }
+
+    @Test("a futures DCA preview shows its margin, maximum position and liquidation price; its card shows the liquidation price")
+    func futuresPreview() async throws {
+        let h = try await Self.harness()
+        try await h.runDashboard { page in
+            try await page.signUp("ada@example.com")
+            let params = Dashboard.exampleParams(.dcaFutures, price: 108).params
+            var form = Self.form("preview", params: params)
+            form["type"] = "dca_futures"
+            let preview = try await page.post("/bots", form)
+            #expect(preview.status == 200, "\(preview.text.prefix(800))")
+            #expect(preview.text.contains("<dt>Liquidation price</dt>") && preview.text.contains("<dt>Margin</dt>")
+                    && preview.text.contains("<dt>Max position</dt>"), "\(preview.text)")
+            form["action"] = "create"
+            #expect(try await page.post("/bots", form).status == 303)
+            let list = try await page.get("/bots")
+            #expect(list.text.contains("<dt>Liquidation</dt>") && list.text.contains("<dt>Deals</dt>"))
+        }
+    }
 }
