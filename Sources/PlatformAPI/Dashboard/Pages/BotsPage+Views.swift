@@ -117,7 +117,7 @@ extension Dashboard {
         case let n as NSNumber: return Format.price(n.doubleValue)
         case let s as String: return s
         case let d as [String: Any]:
-            let parts = d.keys.sorted().compactMap { k in figure(d[k]).map { words(k) + " " + $0 } }
+            let parts = d.keys.sorted().compactMap { k in figure(d[k]).map { words(k).lowercased() + " " + $0 } }
             return parts.isEmpty ? nil : parts.joined(separator: " · ")
         default: return nil
         }
