@@ -80,3 +80,13 @@ for (const radio of document.querySelectorAll('input[name="kind"]')) {
     if (code) code.hidden = radio.value === "webhook" && radio.checked;
   });
 }
+
+// The bot form: choosing a bot fills in its example parameters and investment.
+for (const form of document.querySelectorAll("form[data-bot-form]")) {
+  const type = form.querySelector("select[name=type]");
+  type.addEventListener("change", () => {
+    const option = type.selectedOptions[0];
+    form.querySelector("textarea[name=params]").value = option.dataset.params;
+    form.querySelector("input[name=investment]").value = option.dataset.investment;
+  });
+}

@@ -251,6 +251,16 @@ for (const radio of document.querySelectorAll('input[name="kind"]')) {
     if (code) code.hidden = radio.value === "webhook" && radio.checked;
   });
 }
+
+// The bot form: choosing a bot fills in its example parameters and investment.
+for (const form of document.querySelectorAll("form[data-bot-form]")) {
+  const type = form.querySelector("select[name=type]");
+  type.addEventListener("change", () => {
+    const option = type.selectedOptions[0];
+    form.querySelector("textarea[name=params]").value = option.dataset.params;
+    form.querySelector("input[name=investment]").value = option.dataset.investment;
+  });
+}
 """#####,
         "icon.svg": #####"""
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f5fbf"/><path d="M6 22l6-7 5 4 9-11" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>

@@ -51,13 +51,171 @@ enum EmbeddedTemplates {
 </section>
 {{/ran}}
 """#####,
+        "bot": #####"""
+<div class="page-head">
+  <div>
+    <h1>{{title}} <span class="tag {{status}}" data-status>{{status}}</span></h1>
+    <p class="meta">Bot #{{id}} · {{type}} · {{timeframe}} · {{market}}{{#owner}} · investment {{investment}} · capital {{capital}}{{#public}} · public{{/public}} · since {{created}}{{/owner}}{{^owner}} · by {{author}} · capital {{botCapital}}{{/owner}}{{#endedReason}} · ended: {{endedReason}}{{/endedReason}}</p>
+  </div>
+  <div class="actions"><a class="button secondary" href="/bots">All bots</a></div>
+</div>
+{{#owner}}
+<div class="actions" aria-label="Bot actions">
+  {{#running}}<form method="post" action="/bots/{{id}}/stop" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><label><input type="checkbox" name="closePosition"> Close the position at market</label> <button type="submit" class="button secondary">Stop</button></form>{{/running}}
+  {{#stopped}}<form method="post" action="/bots/{{id}}/start" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="button">Start</button></form>{{/stopped}}
+  <form method="post" action="/bots/{{id}}/delete" class="inline" data-confirm="Delete this bot? It stops and its copiers' subscriptions end; history is kept."><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="button danger">Delete</button></form>
+</div>
+<dl class="figures wide" aria-label="Profit">
+  <div><dt>Realised</dt><dd class="{{realisedTone}}">{{realised}}</dd></div>
+  <div><dt>Unrealised</dt><dd class="{{unrealisedTone}}">{{unrealised}}</dd></div>
+  <div><dt>Total P&amp;L</dt><dd class="{{totalTone}}">{{total}}</dd></div>
+  <div><dt>Fees</dt><dd>{{fees}}</dd></div>
+  <div><dt>Open orders</dt><dd>{{openOrders}}</dd></div>
+  <div><dt>{{counterLabel}}</dt><dd>{{counter}}</dd></div>
+  {{#liquidation}}<div><dt>Liquidation price</dt><dd data-liquidation>{{liquidation}}</dd></div>{{/liquidation}}
+</dl>
+<section aria-labelledby="params-h">
+  <h2 id="params-h">Parameters</h2>
+  <pre class="error-text code" data-params>{{params}}</pre>
+</section>
+<section aria-labelledby="orders-h">
+  <h2 id="orders-h">Open orders</h2>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="orders-h">
+  <table data-table="orders">
+    <thead><tr><th scope="col">Candle</th><th scope="col">Order</th><th scope="col">Side</th><th scope="col">Qty</th><th scope="col">Price</th><th scope="col">State</th></tr></thead>
+    <tbody>
+    {{#orders}}<tr><td>{{time}}</td><td>{{type}}{{#tag}} <small>{{tag}}</small>{{/tag}}</td><td>{{side}}</td><td>{{qty}}</td><td>{{price}}</td><td><span class="tag {{status}}">{{status}}</span></td></tr>{{/orders}}
+    </tbody>
+  </table>
+  </div>
+  {{#noOrders}}<p class="empty" data-empty="orders">No open order.</p>{{/noOrders}}
+</section>
+<section aria-labelledby="fills-h">
+  <h2 id="fills-h">Recent fills <small>(newest 50 of {{fillsTotal}})</small></h2>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="fills-h">
+  <table data-table="fills">
+    <thead><tr><th scope="col">Candle</th><th scope="col">Order</th><th scope="col">Side</th><th scope="col">Qty</th><th scope="col">Price</th><th scope="col">Fee</th><th scope="col">Realised</th></tr></thead>
+    <tbody>
+    {{#fills}}<tr><td>{{time}}</td><td>{{tag}}</td><td>{{side}}</td><td>{{qty}}</td><td>{{price}}</td><td>{{fee}}</td><td class="{{tone}}">{{pnl}}</td></tr>{{/fills}}
+    </tbody>
+  </table>
+  </div>
+  {{#noFills}}<p class="empty" data-empty="fills">No fill yet.</p>{{/noFills}}
+</section>
+{{/owner}}
+{{^owner}}
+<section aria-labelledby="copy-h">
+  <h2 id="copy-h">Copy this bot</h2>
+  <p class="hint">Every order of the bot is mirrored to your account, scaled by your capital over the bot's capital.</p>
+  {{#copyError}}<p class="form-error" role="alert" id="copy-error">{{copyError}}</p>{{/copyError}}
+  <form method="post" action="/bots/{{id}}/copy" class="filters">
+    <input type="hidden" name="_csrf" value="{{csrf}}">
+    <div class="field"><label for="capital">Capital</label><input id="capital" name="capital" inputmode="decimal" required value="{{capital}}"{{#copyError}} aria-invalid="true" aria-describedby="copy-error"{{/copyError}}></div>
+    <button type="submit" class="button">Copy</button>
+  </form>
+</section>
+{{/owner}}
+"""#####,
         "bots": #####"""
 <div class="page-head"><h1>Bots</h1></div>
-<p class="notice" role="status">Bots are coming: their engine is in <code>python/tradekit/bots</code>, and creating and watching them here arrives with the order level (limit and stop orders on the paper exchange).</p>
-<p>Each bot will have a page with its levels drawn over the candles, its open orders and its realised and unrealised profit, and creating one will preview its levels and the capital they need as you type.</p>
-<ul class="cards" aria-label="Bot kinds">
-{{#bots}}<li class="card"><h2>{{name}}</h2><p class="desc">{{summary}}</p></li>{{/bots}}
-</ul>
+{{^enabled}}<p class="form-error">Bots need the strategy runtime: this server runs without it.</p>{{/enabled}}
+{{#signedIn}}{{#enabled}}
+<section aria-labelledby="mine-h">
+  <h2 id="mine-h">Your bots</h2>
+  {{#noBots}}<p class="empty" data-empty="bots">No bot yet: create one below.</p>{{/noBots}}
+  <ul class="cards" data-list="bots">
+  {{#bots}}
+    <li class="card" data-bot="{{id}}">
+      <div class="card-head"><h2><a href="/bots/{{id}}">{{name}} · {{symbol}}</a></h2><span class="tag {{status}}">{{status}}</span></div>
+      <p class="meta">{{type}} · {{timeframe}} · {{market}} · investment {{investment}}{{#endedReason}} · ended: {{endedReason}}{{/endedReason}}</p>
+      <dl class="figures">
+        <div><dt>Realised</dt><dd class="{{realisedTone}}">{{realised}}</dd></div>
+        <div><dt>Unrealised</dt><dd class="{{unrealisedTone}}">{{unrealised}}</dd></div>
+        <div><dt>Total P&amp;L</dt><dd class="{{totalTone}}">{{total}}</dd></div>
+        <div><dt>Open orders</dt><dd>{{openOrders}}</dd></div>
+        <div><dt>{{counterLabel}}</dt><dd>{{counter}}</dd></div>
+        {{#liquidation}}<div><dt>Liquidation</dt><dd>{{liquidation}}</dd></div>{{/liquidation}}
+      </dl>
+    </li>
+  {{/bots}}
+  </ul>
+</section>
+{{#form}}
+<section aria-labelledby="new-h">
+  <h2 id="new-h">New bot</h2>
+  {{#error}}<p class="form-error" role="alert" id="form-error" data-field="{{errorName}}">{{error}}</p>{{/error}}
+  <form method="post" action="/bots" class="stack narrow" data-bot-form>
+    <input type="hidden" name="_csrf" value="{{csrf}}">
+    <div class="row">
+      <div class="field grow">
+        <label for="type">Bot</label>
+        <select id="type" name="type"{{#errorField.type}} aria-invalid="true" aria-describedby="form-error"{{/errorField.type}}>
+          {{#kinds}}<option value="{{value}}" data-params="{{params}}" data-investment="{{investment}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}
+        </select>
+      </div>
+      <div class="field grow">
+        <label for="symbol">Symbol</label>
+        <input id="symbol" name="symbol" required value="{{symbol}}" autocapitalize="characters"{{#errorField.symbol}} aria-invalid="true" aria-describedby="form-error"{{/errorField.symbol}}>
+      </div>
+    </div>
+    <div class="row">
+      <div class="field grow">
+        <label for="timeframe">Timeframe</label>
+        <select id="timeframe" name="timeframe"{{#errorField.timeframe}} aria-invalid="true" aria-describedby="form-error"{{/errorField.timeframe}}>
+          {{#timeframes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/timeframes}}
+        </select>
+      </div>
+      <div class="field grow">
+        <label for="market">Market</label>
+        <select id="market" name="market"{{#errorField.market}} aria-invalid="true" aria-describedby="form-error"{{/errorField.market}}>
+          {{#markets}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/markets}}
+        </select>
+      </div>
+    </div>
+    <label for="params">Parameters <span class="hint">(JSON; choosing a bot fills in its example, see the README's bots table)</span></label>
+    <textarea id="params" name="params" rows="5" class="code" spellcheck="false" autocapitalize="off"{{#errorField.params}} aria-invalid="true" aria-describedby="form-error"{{/errorField.params}}>{{params}}</textarea>
+    <label for="investment">Investment <span class="hint">(quote on spot, margin on futures)</span></label>
+    <input id="investment" name="investment" inputmode="decimal" required value="{{investment}}"{{#errorField.investment}} aria-invalid="true" aria-describedby="form-error"{{/errorField.investment}}>
+    <label><input type="checkbox" name="public"{{#public}} checked{{/public}}> Public: other users may copy it</label>
+    <div class="actions">
+      <button type="submit" name="action" value="preview" class="button secondary">Preview</button>
+      <button type="submit" name="action" value="create" class="button">Create and start</button>
+    </div>
+  </form>
+</section>
+{{/form}}
+{{#preview}}
+<section aria-labelledby="preview-h" data-preview>
+  <h2 id="preview-h">Preview at {{price}}</h2>
+  <p class="hint" role="status">Nothing was created or placed: this is what the bot would do if it started now ({{orderCount}} initial orders, profit in {{profitCurrency}}).</p>
+  <dl class="figures wide" aria-label="Preview figures">
+    {{#figures}}<div><dt>{{label}}</dt><dd>{{value}}</dd></div>{{/figures}}
+  </dl>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="preview-h">
+  <table data-table="preview-orders">
+    <thead><tr><th scope="col">Order</th><th scope="col">Side</th><th scope="col">Type</th><th scope="col">Price</th><th scope="col">Qty</th><th scope="col">Quote</th></tr></thead>
+    <tbody>
+    {{#orders}}<tr><td>{{tag}}{{#reduceOnly}} <small>reduce-only</small>{{/reduceOnly}}</td><td><span class="tag {{side}}">{{side}}</span></td><td>{{type}}</td><td>{{price}}</td><td>{{qty}}</td><td>{{quote}}</td></tr>{{/orders}}
+    </tbody>
+  </table>
+  </div>
+</section>
+{{/preview}}
+{{/enabled}}{{/signedIn}}
+{{^signedIn}}<p><a href="/login?next=%2Fbots">Sign in</a> to create bots and copy public ones.</p>{{/signedIn}}
+<section aria-labelledby="public-h">
+  <h2 id="public-h">Public bots of other users</h2>
+  <ul class="cards" data-list="public-bots">
+  {{#publicBots}}<li class="card"><div class="card-head"><h2><a href="/bots/{{id}}">{{name}} · {{symbol}}</a></h2><span class="tag {{status}}">{{status}}</span></div><p class="meta">by {{author}} · {{timeframe}} · {{market}} · capital {{botCapital}}</p></li>{{/publicBots}}
+  </ul>
+  {{^publicBots}}<p class="empty">No public bot of another user yet.</p>{{/publicBots}}
+</section>
+<section aria-labelledby="kinds-h">
+  <h2 id="kinds-h">The six bots</h2>
+  <ul class="cards" aria-label="Bot kinds">
+  {{#kinds}}<li class="card"><h2>{{name}}</h2><p class="desc">{{summary}}</p></li>{{/kinds}}
+  </ul>
+</section>
 """#####,
         "credentials": #####"""
 <div class="page-head"><h1>Broker credentials</h1></div>

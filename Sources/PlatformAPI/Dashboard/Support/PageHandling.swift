@@ -109,6 +109,10 @@ extension Dashboard {
         "credential-deleted": "Credential deleted.",
         "welcome": "Welcome! Browse the strategies and subscribe to one.",
         "signed-out": "You are signed out.",
+        "bot-created": "Bot created: it places its orders at the next candle close.",
+        "bot-stopped": "Bot stopped: its open orders, and its copiers', are cancelled at the newest close.",
+        "bot-started": "Bot started again: it resumes at the next candle close.",
+        "bot-deleted": "Bot deleted. Its history is kept.",
     ]
 }
 
