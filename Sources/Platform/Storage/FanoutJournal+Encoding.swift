@@ -47,23 +47,39 @@ extension FanoutJournal {
         static let sameEntry: UInt8 = 4
     }
 
+    /// A table written once at the head of an entry (order shapes, fill tags, round-trip
+    /// reasons): each distinct value gets a row. A value's row is guessed first from the row used
+    /// at the same position last time (subscribers mirror the same orders in the same order, so
+    /// the guess is nearly always right and costs one comparison instead of a hash).
+    struct RowTable<Value: Hashable> {
+        private(set) var values: [Value] = []
+        private var rows: [Value: Int] = [:]
+        private var guesses: [Int] = []
+
+        mutating func row(_ value: Value, position: Int) -> Int {
+            if position < guesses.count, values[guesses[position]] == value { return guesses[position] }
+            let row: Int
+            if let known = rows[value] {
+                row = known
+            } else {
+                row = values.count
+                values.append(value)
+                rows[value] = row
+            }
+            if position < guesses.count { guesses[position] = row } else { guesses.append(row) }
+            return row
+        }
+    }
+
     /// Writes one entry: the changes into a body, the tables they name into the head.
     struct Encoder: ~Copyable {
         /// Times are written relative to it (the candle of the entry's first transition).
         let base: Int64
         private var total = 0
         private var body: JournalWriter
-        private var shapes: [Shape] = []
-        private var shapeRows: [Shape: Int] = [:]
-        /// The shape row each position of the previous change's orders used: subscribers mirror
-        /// the same orders in the same order, so the guess is nearly always right.
-        private var guesses: [Int] = []
-        private var tags: [OrderTag] = []
-        private var tagRows: [OrderTag: Int] = [:]
-        private var tagGuesses: [Int] = []
-        private var reasons: [String] = []
-        private var reasonRows: [String: Int] = [:]
-        private var lastReason = 0
+        private var shapes = RowTable<Shape>()
+        private var tags = RowTable<OrderTag>()
+        private var reasons = RowTable<String>()
 
         /// - Parameters:
         ///   - base: times are written relative to it (the candle of the execution).
@@ -110,11 +126,11 @@ extension FanoutJournal {
 
         /// The entry: magic, base time, the tables, then the changes.
         func finish() -> [UInt8] {
-            var head = JournalWriter(capacity: 64 + shapes.count * 40)
+            var head = JournalWriter(capacity: 64 + shapes.values.count * 40)
             head.raw(FanoutJournal.magic)
             head.signed(base)
-            head.count(shapes.count)
-            for s in shapes {
+            head.count(shapes.values.count)
+            for s in shapes.values {
                 head.text(utf8: s.tag.description.utf8)
                 head.u8(s.side)
                 head.u8(s.type)
@@ -124,10 +140,10 @@ extension FanoutJournal {
                 if let p = s.stopPrice { head.f64(Double(bitPattern: p)) }
                 head.signed(s.placedAt &- base)
             }
-            head.count(tags.count)
-            for t in tags { head.text(utf8: t.description.utf8) }
-            head.count(reasons.count)
-            for r in reasons { head.text(utf8: r.utf8) }
+            head.count(tags.values.count)
+            for t in tags.values { head.text(utf8: t.description.utf8) }
+            head.count(reasons.values.count)
+            for r in reasons.values { head.text(utf8: r.utf8) }
             head.count(total)
             return head.joined(with: body)
         }
@@ -147,24 +163,9 @@ extension FanoutJournal {
             }
         }
 
-        private mutating func shapeRow(_ o: Order, position: Int) -> Int {
-            let shape = Shape(o)
-            if position < guesses.count, shapes[guesses[position]] == shape { return guesses[position] }
-            let row: Int
-            if let known = shapeRows[shape] {
-                row = known
-            } else {
-                row = shapes.count
-                shapes.append(shape)
-                shapeRows[shape] = row
-            }
-            if position < guesses.count { guesses[position] = row } else { guesses.append(row) }
-            return row
-        }
-
         private mutating func order(_ o: Order, after previous: Int64, position: Int) {
             body.signed(o.id &- previous)
-            body.count(shapeRow(o, position: position))
+            body.count(shapes.row(Shape(o), position: position))
             body.u8(FanoutJournal.code(o.state))
             body.u8(FanoutJournal.code(o.reason))
             typealias B = OrderBits
@@ -200,7 +201,7 @@ extension FanoutJournal {
             if f.orderID != 0, let o = orders.first(where: { $0.id == f.orderID }), Self.isOnlyFill(f, of: o) { flags |= B.asOrder }
             body.u8(flags)
             if flags & B.asOrder == 0 {
-                body.count(tagRow(f.tag, position: position))
+                body.count(tags.row(f.tag, position: position))
                 body.u8(FanoutJournal.code(f.side))
                 body.u8(FanoutJournal.code(f.purpose))
                 body.f64(f.price)
@@ -216,21 +217,6 @@ extension FanoutJournal {
         static func isOnlyFill(_ f: Fill, of o: Order) -> Bool {
             o.tag == f.tag && o.side == f.side && o.purpose == f.purpose && o.averagePrice.bitPattern == f.price.bitPattern
                 && o.filled.bitPattern == f.quantity.bitPattern && o.fees.bitPattern == f.fee.bitPattern
-        }
-
-        /// The tag table's row of a fill's tag, guessed like an order's shape.
-        private mutating func tagRow(_ tag: OrderTag, position: Int) -> Int {
-            if position < tagGuesses.count, tags[tagGuesses[position]] == tag { return tagGuesses[position] }
-            let row: Int
-            if let known = tagRows[tag] {
-                row = known
-            } else {
-                row = tags.count
-                tags.append(tag)
-                tagRows[tag] = row
-            }
-            if position < tagGuesses.count { tagGuesses[position] = row } else { tagGuesses.append(row) }
-            return row
         }
 
         private mutating func trade(_ t: Trade, fills: [Fill], previous: Trade?) {
@@ -254,16 +240,7 @@ extension FanoutJournal {
             body.f64(t.pnl)
             body.f64(t.returnPct)
             body.f64(t.entryFee)
-            if lastReason >= reasons.count || reasons[lastReason] != t.reason {
-                if let known = reasonRows[t.reason] {
-                    lastReason = known
-                } else {
-                    lastReason = reasons.count
-                    reasons.append(t.reason)
-                    reasonRows[t.reason] = lastReason
-                }
-            }
-            body.count(lastReason)
+            body.count(reasons.row(t.reason, position: 0))
         }
 
         private mutating func position(_ p: Position) {
