@@ -38,8 +38,6 @@ struct FanoutResult: Sendable {
     /// Subscribers whose accounts moved (each one change in `entry`), their fills, and their
     /// refused orders.
     var changed = 0, fills = 0, rejected = 0
-    /// The changes of the subscribers the fan-out was asked to keep (`OrderFanout.keep`), in order.
-    var kept: [FanoutChange] = []
     var subscribers: [FanoutSubscriber]
 }
 

@@ -28,14 +28,6 @@ struct OrderFanout {
 
     func exchange(_ market: MarketKind) -> PaperExchange { market == .spot ? spot : futures }
 
-    /// Which subscribers' changes `run` returns besides encoding them (all: tests; a set: the
-    /// subscribers whose orders go to an exchange).
-    enum Keep: Sendable {
-        case none, all
-        case subscriptions(Set<Int64>)
-    }
-    var keep = Keep.none
-
     func run(_ inputs: FanoutInputs) -> FanoutResult {
         var result = FanoutResult(subscribers: inputs.subscribers)
         let moving = !intents.isEmpty || !signals.isEmpty
@@ -81,18 +73,9 @@ struct OrderFanout {
             result.changed += 1
             result.fills += change.fills.count
             for t in change.transitions where t.to == .rejected { result.rejected += 1 }
-            if keeps(id) { result.kept.append(change) }
         }
         if result.changed > 0 { result.entry = encoder.finish() }
         return result
-    }
-
-    private func keeps(_ subscription: Int64) -> Bool {
-        switch keep {
-        case .none: false
-        case .all: true
-        case .subscriptions(let ids): ids.contains(subscription)
-        }
     }
 
     /// The orders a journal's transitions name, each once, as the book or the journal left them,

@@ -24,8 +24,6 @@ struct CommitResult: Sendable {
     let executionID: Int64
     /// Fills and refused orders over every subscriber.
     let fills: Int, rejected: Int
-    /// The changes the fan-out kept (`OrderFanout.keep`).
-    let kept: [FanoutChange]
     let fanoutMicros: Int
     let commitMicros: Int
 }
@@ -211,7 +209,7 @@ extension PlatformDatabase {
                 let commitMicros = Int((clock.now - start) / .microseconds(1)) - fanoutMicros
                 try db.cachedStatement(sql: "UPDATE executions SET fanout_us = ?, commit_us = ? WHERE id = ?")
                     .execute(arguments: [fanoutMicros, commitMicros, executionID])
-                return (CommitResult(executionID: executionID, fills: out.fills, rejected: out.rejected, kept: out.kept, fanoutMicros: fanoutMicros, commitMicros: commitMicros),
+                return (CommitResult(executionID: executionID, fills: out.fills, rejected: out.rejected, fanoutMicros: fanoutMicros, commitMicros: commitMicros),
                         generation, out.subscribers)
             }
             books.keep(book, at: generation, left)

@@ -18,9 +18,6 @@ struct JournalWriter: ~Copyable {
 
     deinit { base.deallocate() }
 
-    /// The bytes written.
-    var bytes: [UInt8] { [UInt8](UnsafeRawBufferPointer(start: base, count: count)) }
-
     @inline(__always) private mutating func room(_ n: Int) {
         if count + n > capacity { grow(n) }
     }
