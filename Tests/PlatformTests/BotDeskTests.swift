@@ -129,6 +129,57 @@ extension PlatformTests {
             #expect(try db.subscription(userID: copier, id: copy).status == .cancelled)
         }
 
+        /// A run of the bot that was in flight when its owner stopped it commits nothing: it is
+        /// recorded `skipped`, the stop's cancels stand (no order reopens, the reference account
+        /// keeps no resting order), and after a start only the new version trades.
+        @Test func aRunInFlightWhenTheBotStopsPlacesNothing() async throws {
+            let db = try Self.rulesDB()
+            let host = try await PlatformFixture.host()
+            let catalog = BotCatalog(host: host)
+            let candles = OrderLevelExecutionTests.waves(20)
+            _ = try db.importCandles(candles)
+            let coordinator = try Coordinator(db: db, host: host)
+            let owner = try db.createUser(name: "owner")
+            var desk = Self.desk(db, host, catalog: catalog, at: 2, of: candles, coordinator: coordinator)
+            let bot = try await desk.create(ownerID: owner, try BotSpec(kind: .grid, symbol: "BTCUSDT", timeframe: .m1,
+                                                                        params: Self.gridParams, investment: 1_000))
+            let version = try #require(try db.strategyVersions(strategyID: bot.id).last)
+            let strategy = try await host.load(StrategySource(id: "grid-bot", code: version.spec.source))
+            let old = LoadedVersion(version: version, strategy: strategy)
+            for end in 2..<9 {
+                let report = try await coordinator.execute(old, frame: try host.frame(candles.window(endingAt: end, lookback: 2)))
+                #expect(report.outcome == .committed(status: "ok"), "\(end): \(report.outcome)")
+            }
+            #expect(!(try db.orders(userID: owner, subscriptionID: bot.subscriptionID, open: true, limit: 50, offset: 0).items.isEmpty))
+            desk = Self.desk(db, host, catalog: catalog, at: 8, of: candles, coordinator: coordinator)
+            _ = try await desk.stop(ownerID: owner, id: bot.id, closePosition: false)
+            let ordersAtStop = try db.allOrders(userID: owner, subscriptionID: bot.subscriptionID)
+            #expect(ordersAtStop.allSatisfy { $0.status != "new" && $0.status != "partially-filled" })
+
+            // The scheduler had loaded the old version before the stop and runs candle 9 now.
+            let late = try await coordinator.execute(old, frame: try host.frame(candles.window(endingAt: 9, lookback: 2)))
+            #expect(late.outcome == .committed(status: "skipped"), "\(late.outcome)")
+            #expect(late.intents.isEmpty && late.signals.isEmpty)
+            #expect(try db.allOrders(userID: owner, subscriptionID: bot.subscriptionID) == ordersAtStop, "nothing placed after the stop")
+            let reference = try #require(try db.referenceState(strategyID: bot.id, symbol: "BTCUSDT"))
+            #expect(reference.book.orders.isEmpty, "the reference account keeps the stop's cancels")
+            let reason = try db.read { d in
+                try String.fetchOne(d, sql: "SELECT error_message FROM executions WHERE id = ?", arguments: [late.executionID])
+            }
+            #expect(reason?.contains("paused or stopped") == true, "\(reason ?? "nil")")
+
+            _ = try await desk.start(ownerID: owner, id: bot.id)
+            let newest = try #require(try db.strategyVersions(strategyID: bot.id).last)
+            #expect(newest.id != version.id)
+            let stale = try await coordinator.execute(old, frame: try host.frame(candles.window(endingAt: 10, lookback: 2)))
+            #expect(stale.outcome == .committed(status: "skipped"), "a replaced version no longer trades: \(stale.outcome)")
+            let current = LoadedVersion(version: newest, strategy: strategy)
+            let resumed = try await coordinator.execute(current, frame: try host.frame(candles.window(endingAt: 11, lookback: 2)))
+            #expect(resumed.outcome == .committed(status: "ok"), "\(resumed.outcome)")
+            #expect(!(try db.orders(userID: owner, subscriptionID: bot.subscriptionID, open: true, limit: 50, offset: 0).items.isEmpty),
+                    "the started bot places its book again")
+        }
+
         /// `start: "signal"`: a DCA bot waits for a BUY of the strategy it names on its symbol, and
         /// starts one deal on it — even when the strategy runs after the bot at that close (the
         /// bot then sees it at the next close). A strategy that does not exist is refused.

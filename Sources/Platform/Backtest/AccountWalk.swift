@@ -86,6 +86,16 @@ struct AccountWalk {
         }
     }
 
+    /// The account at the end, as the tables would hold it.
+    func accountEntry(symbol: String, time: Int64) -> AccountEntry {
+        let a = book.account
+        return AccountEntry(subscriptionId: 0, symbol: symbol, market: a.market.rawValue, leverage: a.leverage, quoteFree: a.quoteFree,
+                            baseFree: a.baseFree, quoteReserved: book.quoteReserved, baseReserved: book.baseReserved,
+                            positionQty: a.position.quantity, entryPrice: a.position.entryPrice, margin: a.position.margin,
+                            liquidationPrice: a.position.liquidationPrice, realisedPnl: a.realisedPnl, fees: a.fees,
+                            startEquity: a.startEquity, updatedAt: time)
+    }
+
     func fillEntries(symbol: String) -> [FillEntry] {
         fills.enumerated().map { i, f in
             FillEntry(id: Int64(i + 1), subscriptionId: 0, executionId: 0, symbol: symbol, orderNo: f.orderID, tag: f.tag.description,

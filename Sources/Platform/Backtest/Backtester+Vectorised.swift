@@ -2,8 +2,10 @@ import StrategyRuntime
 
 /// Which engine ran a backtest.
 public enum BacktestEngine: String, Sendable, Codable {
-    /// The seed's contract: main on a fresh window per candle, through the live coordinator.
+    /// The seed's contract: main on a fresh window per candle, the account walked in memory.
     case perCandle = "per-candle"
+    /// The same through the live coordinator (`BacktestSettings.throughCoordinator`).
+    case perCandleCoordinator = "per-candle-coordinator"
     /// prepare over the whole history once, main on window views of it per candle.
     case prepareMain = "prepare+main"
     /// prepare (if any) and signals over the whole history once; no call per candle.
@@ -81,12 +83,10 @@ extension Backtester {
         return result
     }
 
-    /// The paper exchange of a backtest walked in memory: the settings' fees and slippage.
+    /// The paper exchange of a backtest walked in memory: the settings' symbol rules (tick, lot
+    /// step, minimums), fees and slippage.
     static func paperExchange(_ settings: BacktestSettings) throws(PlatformError) -> PaperExchange {
-        let fee = (maker: settings.makerFeeBps / 10_000, taker: settings.takerFeeBps / 10_000)
-        let rules = try SymbolRules(spotMakerFee: fee.maker, spotTakerFee: fee.taker, futuresMakerFee: fee.maker, futuresTakerFee: fee.taker)
-            .market(settings.terms.market)
-        return try PaperExchange(rules: rules, slippageBps: settings.slippageBps)
+        try PaperExchange(rules: try settings.symbolRules().market(settings.terms.market), slippageBps: settings.slippageBps)
     }
 
     /// The result of an account walked over `candles` from `first` on, with its metrics.
@@ -152,8 +152,9 @@ final class WalkBox: @unchecked Sendable {
 
     init(_ walk: AccountWalk) { self.walk = walk }
 
-    /// After main's call on candle `end`: place what it returned, mark the equity, match the next candle.
-    func record(_ end: Int, _ result: Result<StrategyOutcome, StrategyError>, candles: CandleWindow) {
+    /// After main's call on candle `end`: place what it returned, mark the equity, match the next
+    /// candle (unless `matchNext` is false: the caller matches each candle before its call).
+    func record(_ end: Int, _ result: Result<StrategyOutcome, StrategyError>, candles: CandleWindow, matchNext: Bool = true) {
         let bar = candles.bar(end)
         switch result {
         case .success(let out):
@@ -168,6 +169,6 @@ final class WalkBox: @unchecked Sendable {
             failed += 1
         }
         walk.mark(bar)
-        if end + 1 < candles.count { walk.match(candles.bar(end + 1)) }
+        if matchNext, end + 1 < candles.count { walk.match(candles.bar(end + 1)) }
     }
 }

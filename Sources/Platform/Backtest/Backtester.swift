@@ -20,6 +20,10 @@ public struct BacktestSettings: Sendable {
     /// runs the per-candle engine through the coordinator. A strategy whose calls may depend on
     /// each other runs sequentially whatever this says (`BacktestResult.sequentialReason`).
     public var jobs = 1
+    /// Runs a per-candle backtest through the live coordinator (lock, journal and commit per
+    /// candle, on an in-memory database) instead of walking the account in memory; same result,
+    /// slower. Kept to check the two against each other.
+    public var throughCoordinator = false
 
     /// - Parameter feeBps: one fee for every fill, when the maker and taker fees are not given apart.
     public init(terms: SubscriptionTerms, feeBps: Double = 0, makerFeeBps: Double? = nil, takerFeeBps: Double? = nil,
@@ -31,6 +35,14 @@ public struct BacktestSettings: Sendable {
         self.lookback = lookback
         self.isolation = isolation
         self.params = params
+    }
+
+    /// The symbol's rules with the settings' fees (no rounding when `rules` is nil).
+    func symbolRules() -> SymbolRules {
+        let fee = (maker: makerFeeBps / 10_000, taker: takerFeeBps / 10_000)
+        var rules = self.rules ?? SymbolRules()
+        (rules.spotMakerFee, rules.spotTakerFee, rules.futuresMakerFee, rules.futuresTakerFee) = (fee.maker, fee.taker, fee.maker, fee.taker)
+        return rules
     }
 
     /// - Throws: `PlatformError.invalidInput` naming the field: fees and slippage 0–1000 bps.
@@ -91,10 +103,7 @@ public enum Backtester {
         try settings.validate()
         let db = try PlatformDatabase.inMemory()
         let user = try db.createUser(name: "backtest")
-        let fee = (maker: settings.makerFeeBps / 10_000, taker: settings.takerFeeBps / 10_000)
-        var rules = settings.rules ?? SymbolRules()
-        (rules.spotMakerFee, rules.spotTakerFee, rules.futuresMakerFee, rules.futuresTakerFee) = (fee.maker, fee.taker, fee.maker, fee.taker)
-        try db.setRules(symbol: candles.symbol, rules)
+        try db.setRules(symbol: candles.symbol, settings.symbolRules())
         let t = settings.terms
         let spec = StrategyVersionSpec(source: source.code, params: settings.params, symbols: [candles.symbol], timeframe: tf,
                                        lookback: settings.lookback, isolation: settings.isolation,
@@ -117,6 +126,11 @@ public enum Backtester {
         }
         if strategy.contract.isVectorised, settings.isolation == .shared {
             var result = try await runVectorised(strategy, candles: candles, settings: settings, host: host, progress: progress)
+            result.sequentialReason = sequentialReason
+            return result
+        }
+        if !settings.throughCoordinator {
+            var result = try await runWalked(strategy, candles: candles, settings: settings, host: host, progress: progress)
             result.sequentialReason = sequentialReason
             return result
         }
@@ -164,6 +178,7 @@ public enum Backtester {
                               phaseSeconds: Dictionary(uniqueKeysWithValues: zip(names, phases.map { Double($0) / 1e6 })))
         result.computeMetrics(candles: candles, first: first)
         result.sequentialReason = sequentialReason
+        result.engine = .perCandleCoordinator
         return result
     }
 

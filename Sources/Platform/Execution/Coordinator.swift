@@ -125,12 +125,13 @@ public final class Coordinator: Sendable {
             let failure: StrategyError? = { if case .failure(let e) = run { return e }; return nil }()
             let signals = outcome?.signals ?? []
             let accepted = outcome.map { reference.apply($0.intents, signals: $0.signals, bar: bar) } ?? []
-            let record = ExecutionRecord(
+            var record = ExecutionRecord(
                 key: key, strategyID: loaded.version.strategyID, status: failure?.code.description ?? "ok", error: failure,
                 stdout: outcome?.stdout ?? failure?.stdout ?? "", stderr: outcome?.stderr ?? failure?.stderr ?? "",
                 signals: signals, newStateJSON: outcome.map(\.stateJSON).flatMap { $0 == state ? nil : $0 },
                 reference: (reference.state, reference.equity(at: bar)), worker: worker,
                 micros: (report.lockMicros, report.dataMicros, report.strategyMicros))
+            record.fenced = true
             let fanout = try OrderFanout(rules: rules, slippageBps: slippageBps, bar: bar, signals: signals, intents: accepted,
                                          referenceCapital: loaded.version.spec.reference.capital)
             let result = try db.commit(record, rules: rules, fanOut: fanout.run, afterSubscriber: afterSubscriber,
@@ -138,6 +139,12 @@ public final class Coordinator: Sendable {
             report.fanoutMicros = result.fanoutMicros
             report.commitMicros = result.commitMicros
             report.executionID = result.executionID
+            report.pythonNanos = outcome?.strategyNanos ?? 0
+            if result.skipped != nil {  // stopped, paused or replaced while it ran: nothing placed
+                report.outcome = .committed(status: "skipped")
+                await lock.release(lease)
+                return report
+            }
             report.outcome = .committed(status: record.status)
             report.signals = signals
             report.intents = accepted

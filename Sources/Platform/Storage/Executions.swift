@@ -17,6 +17,11 @@ struct ExecutionRecord: Sendable {
     var reference: (state: ReferenceState, equity: Double)?
     let worker: String
     let micros: (lock: Int, data: Int, strategy: Int)
+    /// A scheduled run (`Coordinator.execute`): it commits only while its version is the
+    /// strategy's newest and the strategy is neither paused (a bot's stop pauses it) nor deleted;
+    /// otherwise it is recorded `skipped` and places nothing. Commits made for a stop or a
+    /// webhook (`Coordinator.commit`) are not fenced.
+    var fenced = false
 }
 
 /// What the commit measured and wrote.
@@ -26,6 +31,8 @@ struct CommitResult: Sendable {
     let fills: Int, rejected: Int
     let fanoutMicros: Int
     let commitMicros: Int
+    /// Why a fenced run was recorded `skipped` instead of committed (`ExecutionRecord.fenced`).
+    var skipped: String? = nil
 }
 
 extension PlatformDatabase {
@@ -118,6 +125,24 @@ extension PlatformDatabase {
         return try bytes.map { bytes throws(PlatformError) in try ReferenceState.decode(bytes, strategyID: strategyID, symbol: symbol) }
     }
 
+    /// Why a scheduled run of `key` may no longer commit, or nil: its strategy was paused (a bot's
+    /// stop, a quarantine), deleted, or given a newer version while it ran.
+    private static func staleReason(_ db: Database, _ key: ExecutionKey) throws -> String? {
+        var q = RawStatement(try db.cachedStatement(sql: """
+            SELECT s.deleted, s.paused_reason IS NOT NULL,
+                   v.version < (SELECT MAX(version) FROM strategy_versions WHERE strategy_id = s.id)
+            FROM strategy_versions v JOIN strategies s ON s.id = v.strategy_id WHERE v.id = ?
+            """))
+        q.bind(key.versionID)
+        guard try q.next(db) else { return "its strategy version is gone" }
+        let (deleted, paused, replaced) = (q.int(0) != 0, q.int(1) != 0, q.int(2) != 0)
+        sqlite3_reset(q.handle)
+        if deleted { return "its strategy was deleted while it ran" }
+        if paused { return "its strategy was paused or stopped while it ran" }
+        if replaced { return "a newer version of its strategy replaced it while it ran" }
+        return nil
+    }
+
     /// Moves the pair's book generation on and returns the new one (1 for a new pair).
     private static func nextGeneration(_ db: Database, _ book: FanoutBooks.Key) throws -> Int64 {
         var q = RawStatement(try db.cachedStatement(sql: """
@@ -151,9 +176,20 @@ extension PlatformDatabase {
                 live: ((Database, Int64) throws -> Void)? = nil) throws(PlatformError) -> CommitResult {
         let book = FanoutBooks.Key(strategyID: r.strategyID, symbol: r.key.symbol)
         do {
-            let (result, generation, left) = try writer.write { db in
+            let (result, generation, left) = try writer.write { db -> (CommitResult, Int64, [FanoutSubscriber]) in
                 let clock = ContinuousClock()
                 let start = clock.now
+                if r.fenced, let reason = try Self.staleReason(db, r.key) {
+                    try db.cachedStatement(sql: """
+                        INSERT INTO executions (strategy_version_id, symbol, timeframe, candle_time, status, error_message, stdout, stderr,
+                                                worker, lock_us, data_us, strategy_us, created_at)
+                        VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?, ?, ?, ?, ?, ?)
+                        """).execute(arguments: [r.key.versionID, r.key.symbol, r.key.timeframe, r.key.candleTime, reason, r.stdout, r.stderr,
+                                             r.worker, r.micros.lock, r.micros.data, r.micros.strategy, Self.now()])
+                    let micros = Int((clock.now - start) / .microseconds(1))
+                    return (CommitResult(executionID: db.lastInsertedRowID, fills: 0, rejected: 0, fanoutMicros: 0, commitMicros: micros,
+                                         skipped: reason), 0, [])
+                }
                 try db.cachedStatement(sql: """
                     INSERT INTO executions (strategy_version_id, symbol, timeframe, candle_time, status, error_message, traceback,
                                             stdout, stderr, worker, lock_us, data_us, strategy_us, created_at)
@@ -212,7 +248,7 @@ extension PlatformDatabase {
                 return (CommitResult(executionID: executionID, fills: out.fills, rejected: out.rejected, fanoutMicros: fanoutMicros, commitMicros: commitMicros),
                         generation, out.subscribers)
             }
-            books.keep(book, at: generation, left)
+            if result.skipped == nil { books.keep(book, at: generation, left) }
             return result
         } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (e.message ?? "").contains("executions") {
             throw PlatformError(.duplicateExecution, "execution \(r.key) was already committed")

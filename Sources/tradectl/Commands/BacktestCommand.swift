@@ -151,7 +151,8 @@ enum BacktestOutput {
             ("orders", BacktestOutput.orderSummary(r)), ("fills", BacktestOutput.fillSummary(r)),
             ("failed calls", "\(r.failedCalls)"), ("speed", String(format: "%.0f candles/s", r.candlesPerSecond)),
             ("time in strategy", String(format: "%.1f%% of wall time", r.strategyShare * 100)),
-            ("phases (s)", ["lock", "data", "strategy", "fanout", "commit", "project"].map { String(format: "%@ %.2f", $0, r.phaseSeconds[$0] ?? 0) }
+            ("phases (s)", ["lock", "data", "strategy", "account", "fanout", "commit", "project"].compactMap { name in
+                r.phaseSeconds[name].map { String(format: "%@ %.2f", name, $0) } }
                 .joined(separator: ", ")),
         ] + VectorisedOutput.rows(r)
     }
