@@ -7,7 +7,7 @@ import StrategyRuntime
 struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Replay a candle file through the coordinator and the paper broker with one subscriber.")
+        abstract: "Replay a candle file on the paper exchange with one subscriber, as live execution runs it.")
 
     @Argument(help: "The strategy's Python file.") var file: String
     @OptionGroup var candles: CandleOptions

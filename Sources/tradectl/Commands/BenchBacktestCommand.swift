@@ -23,7 +23,7 @@ struct BenchBacktestCommand: AsyncParsableCommand {
     @Option(help: "Candles in the CSV.") var candles = 100_000
     @Option(help: "Seed of the synthetic candle series.") var seed: UInt64 = 42
     @Option(help: "Look-ahead check of the vectorised cases: off, sample or full.") var lookaheadCheck: LookAheadCheck = .sample
-    @Flag(help: "Also run the seed's per-candle main (about 2,000 candles/s): with --jobs 1 (through the coordinator), in 1 sandbox worker, and with --jobs N.")
+    @Flag(help: "Also run the seed's per-candle main (about 5,000 candles/s): with --jobs 1 (the account walked in memory), in 1 sandbox worker, and with --jobs N.")
     var perCandle = false
     @Option(help: "Workers of the per-candle parallel case, and runs at once of the sweep.") var jobs = 2
     @Flag(help: "Also time a 100-combination sweep (fast=5:50:5, slow=20:200:20) of python/strategies/sma_crossover_params.py.")

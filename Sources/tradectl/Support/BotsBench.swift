@@ -81,13 +81,21 @@ struct BotsBench {
         for i in 1..<(closes + 2) {
             let t0 = clock.now
             let frame = try host.frame(series.window(endingAt: i, lookback: 2))
-            for l in loaded { _ = try await coordinator.execute(l, frame: frame) }
+            var phases = [Int](repeating: 0, count: 6)
+            for l in loaded {
+                let r = try await coordinator.execute(l, frame: frame)
+                for (k, v) in [r.lockMicros, r.dataMicros, r.strategyMicros, Int(r.pythonNanos / 1_000), r.fanoutMicros, r.commitMicros].enumerated() {
+                    phases[k] += v
+                }
+            }
             let committed = clock.now
             try db.projectFanouts()
             let close = RuntimeBench.nanos(committed - t0)
             if i == 1 { start.append(close) } else { samples.append(close) }
             projections.append(RuntimeBench.nanos(clock.now - committed))
-            progress("  close \(i): \(close / 1_000_000) ms")
+            let names = ["lock", "data", "runtime", "python", "fan-out", "commit"]
+            progress("  close \(i): \(close / 1_000_000) ms; per bot µs: "
+                     + zip(names, phases).map { "\($0) \($1 / max(1, loaded.count))" }.joined(separator: ", "))
         }
         return [BenchCase(name: "grid-\(bots)-start", samples: start), BenchCase(name: "grid-\(bots)-close", samples: samples),
                 BenchCase(name: "project-grid-\(bots)", samples: projections)]
