@@ -64,6 +64,16 @@ struct BotRouteTests {
             #expect(copy.status == 201 && copy["capital"] as? NSNumber == 500, "\(copy.text)")
             #expect(try await c.call(.post, PlatformAPI.bots + "/\(id)/copy", token: bob.token, json: ["capital": 500]).status == 409)
             #expect(try await c.call(.get, PlatformAPI.bots, token: bob.token).items.isEmpty)
+            // A private bot is not a strategy anyone else can find, read or follow; bots are not
+            // in the strategy listing at all (public ones are listed with the bots).
+            #expect(try await c.call(.get, PlatformAPI.strategies + "/\(hidden)", token: bob.token).status == 404)
+            #expect(try await c.call(.get, PlatformAPI.strategies + "/\(hidden)").status == 404)
+            #expect(try await c.call(.get, PlatformAPI.strategies + "/\(hidden)", token: ada.token).status == 200)
+            let follow = try await c.call(.post, "/api/strategies/\(hidden)/subscribe", token: bob.token,
+                                          json: ["capital": 500, "riskPerTrade": 0.01, "market": "spot"])
+            #expect(follow.status == 404, "\(follow.text)")
+            let listed = try await c.call(.get, PlatformAPI.strategies).items.compactMap { ($0["id"] as? NSNumber)?.int64Value }
+            #expect(!listed.contains(hidden) && !listed.contains(id), "\(listed)")
 
             // The scheduler's part: the bot's closes 2…19.
             let version = try #require(try h.db.strategyVersions(strategyID: id).last)

@@ -119,7 +119,11 @@ extension PlatformDatabase {
     public func subscribe(userID: Int64, strategyID: Int64, terms: SubscriptionTerms,
                           brokerCredentialID: String? = nil, quotas: Quotas = .unlimited) throws(PlatformError) -> Int64 {
         try write { db in
-            guard try Int64.fetchOne(db, sql: "SELECT id FROM strategies WHERE id = ? AND deleted = 0", arguments: [strategyID]) != nil else {
+            // A private bot can be followed by its owner alone; to anyone else it does not exist.
+            guard try Int64.fetchOne(db, sql: """
+                SELECT s.id FROM strategies s WHERE s.id = ? AND s.deleted = 0
+                  AND (s.owner_id = ? OR NOT EXISTS (SELECT 1 FROM bots b WHERE b.strategy_id = s.id AND b.public = 0))
+                """, arguments: [strategyID, userID]) != nil else {
                 throw PlatformError(.notFound, "strategy \(strategyID) not found")
             }
             if let live = try Int64.fetchOne(db, sql: "SELECT id FROM subscriptions WHERE user_id = ? AND strategy_id = ? AND status != 'cancelled'",

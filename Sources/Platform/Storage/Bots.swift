@@ -104,6 +104,16 @@ extension PlatformDatabase {
         return found
     }
 
+    /// Public bots of users other than `except`, newest first.
+    public func publicBots(except user: Int64?, limit: Int) throws(PlatformError) -> [BotRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.botColumns) FROM bots WHERE public = 1 AND status != 'deleted' AND owner_id IS NOT ?
+                ORDER BY strategy_id DESC LIMIT ?
+                """, arguments: [user, limit]).map(Self.botRecord)
+        }
+    }
+
     /// Marks one of the owner's bots stopped, in ONE transaction: the strategy is paused (the
     /// scheduler leaves it out) and a new version with the same spec is recorded, under whose key
     /// the stop's orders (cancel all, close) are committed — the key of the bot's own last close is

@@ -134,10 +134,27 @@ extension PlatformDatabase {
         return s
     }
 
-    /// Live strategies, newest first.
+    /// A live strategy as `viewer` (nil: anonymous) may see it: a private bot's strategy exists
+    /// only for its owner (`notFound` for anyone else, as for a strategy that does not exist).
+    public func strategySummary(id: Int64, viewer: Int64?) throws(PlatformError) -> StrategySummary {
+        let summary = try strategySummary(id: id)
+        guard summary.ownerID != viewer else { return summary }
+        let hidden = try read { db in
+            try Bool.fetchOne(db, sql: "SELECT public = 0 FROM bots WHERE strategy_id = ?", arguments: [id]) ?? false
+        }
+        if hidden { throw PlatformError(.notFound, "strategy \(id) not found") }
+        return summary
+    }
+
+    /// Leaves bots out of a public strategy listing: public bots are listed with the bots
+    /// (`publicBots`), private ones only to their owner.
+    static let notABotSQL = "NOT EXISTS (SELECT 1 FROM bots b WHERE b.strategy_id = s.id)"
+
+    /// Live strategies, newest first: every author's but bots, or one owner's (bots included).
     public func strategyPage(limit: Int, offset: Int, ownerID: Int64? = nil) throws(PlatformError) -> Page<StrategySummary> {
         try read { db in
-            let (clause, args): (String, StatementArguments) = ownerID.map { ("s.deleted = 0 AND s.owner_id = ?", [$0]) } ?? ("s.deleted = 0", [])
+            let (clause, args): (String, StatementArguments) = ownerID.map { ("s.deleted = 0 AND s.owner_id = ?", [$0]) }
+                ?? ("s.deleted = 0 AND \(Self.notABotSQL)", [])
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM strategies s WHERE \(clause)", arguments: args) ?? 0
             return Page(items: try Self.summaries(db, where: clause, args, limit: limit, offset: offset, withSource: false),
                         total: total, limit: limit, offset: offset)

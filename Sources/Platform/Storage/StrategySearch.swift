@@ -52,9 +52,9 @@ package struct ReferenceSignal: Sendable, Equatable {
 }
 
 extension PlatformDatabase {
-    /// Live strategies matching `filter`, without their source.
+    /// Live strategies matching `filter` (bots apart), without their source.
     package func searchStrategies(_ filter: StrategyFilter, order: StrategyOrder, limit: Int, offset: Int) throws(PlatformError) -> Page<StrategySummary> {
-        var clauses = ["s.deleted = 0"]
+        var clauses = ["s.deleted = 0", Self.notABotSQL]
         var args: StatementArguments = []
         for word in filter.text.split(whereSeparator: \.isWhitespace).prefix(8) {
             clauses.append("(s.name LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\')")

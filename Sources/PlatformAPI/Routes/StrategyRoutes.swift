@@ -19,8 +19,8 @@ extension PlatformAPI {
             Endpoint(.get, Self.strategies + "/{id}", "One strategy; its owner also sees the source, versions and webhook token",
                      tag: "strategies", auth: false, responses: [200: "Strategy", 404: "Problem"]) { req, ctx in
                 let id = try Input.id(ctx, "id")
-                let summary = try self.db.strategySummary(id: id)
                 let viewer = req.headers[.authorization] == nil ? nil : try await self.tokens.user(req)
+                let summary = try self.db.strategySummary(id: id, viewer: viewer)
                 guard viewer == summary.ownerID else { return try JSONBody.response(StrategyView(summary)) }
                 return try JSONBody.response(StrategyView(summary, owner: true, webhookToken: try self.db.webhookToken(ownerID: summary.ownerID, strategyID: id),
                                                           versions: try self.db.strategyVersions(strategyID: id)))
@@ -52,7 +52,7 @@ extension PlatformAPI {
                      responses: [200: "Strategy", 401: "Problem", 403: "Problem", 404: "Problem", 413: "Problem", 422: "Problem"]) { req, ctx in
                 let user = try await self.tokens.user(req)
                 let id = try Input.id(ctx, "id")
-                let current = try self.db.strategySummary(id: id)
+                let current = try self.db.strategySummary(id: id, viewer: user)
                 guard current.ownerID == user else { throw Problem(.forbidden, "strategy \(id) belongs to another user") }
                 let body = try await Input.body(StrategyBody.self, req, ctx)
                 let spec = try body.spec(over: current.version.spec, kind: current.kind, maxSourceBytes: self.options.maxSourceBytes)

@@ -40,7 +40,7 @@ extension Dashboard {
 
     /// The strategy of the path, which the signed-in user must own (403 otherwise, as the API).
     func ownedStrategy(_ req: PageRequest) throws -> StrategySummary {
-        let s = try db.strategySummary(id: try req.id("id"))
+        let s = try db.strategySummary(id: try req.id("id"), viewer: req.user)
         guard s.ownerID == req.user else { throw Problem(.forbidden, "strategy \(s.id) belongs to another user") }
         return s
     }

@@ -84,11 +84,9 @@ extension Dashboard {
                 "botCapital": Format.money(bot.capital), "created": Format.time(bot.createdAt)]
     }
 
-    /// Public bots of users other than `user` (newest 50 bot strategies looked at).
+    /// The newest 50 public bots of users other than `user`.
     func publicBots(except user: Int64?) throws -> [[String: Any]] {
-        let candidates = try db.searchStrategies(StrategyFilter(text: "bot"), order: .newest, limit: 50, offset: 0).items
-            .filter { $0.ownerID != user }
-        let bots = candidates.compactMap { try? db.publicBot(id: $0.id) }
+        let bots = try db.publicBots(except: user, limit: 50)
         let names = try db.userNames(ids: Set(bots.map(\.ownerID)))
         return bots.map { publicRow($0, owner: names[$0.ownerID] ?? "user \($0.ownerID)") }
     }

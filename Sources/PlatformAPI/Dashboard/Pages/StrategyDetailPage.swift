@@ -6,7 +6,7 @@ extension Dashboard {
     var strategyRoutes: [Route] {
         [
             page(.get, "/strategies/{id}", auth: false) { req in
-                let s = try self.db.strategySummary(id: try req.id("id"))
+                let s = try self.db.strategySummary(id: try req.id("id"), viewer: req.session.user)
                 let content = try await self.strategyDetail(s, req)
                 return try self.html("strategy", content, req, title: s.name, section: "strategies", live: content["live"] as? Bool ?? false)
             },

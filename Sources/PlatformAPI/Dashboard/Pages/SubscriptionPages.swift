@@ -9,12 +9,12 @@ extension Dashboard {
     var subscriptionRoutes: [Route] {
         [
             page(.get, "/strategies/{id}/subscribe") { req in
-                let s = try self.db.strategySummary(id: try req.id("id"))
+                let s = try self.db.strategySummary(id: try req.id("id"), viewer: req.user)
                 return try self.html("subscribe", try self.subscribeView(s, req, fields: [:]), req, title: "Subscribe to \(s.name)",
                                      section: "strategies")
             },
             page(.post, "/strategies/{id}/subscribe") { req in
-                let s = try self.db.strategySummary(id: try req.id("id"))
+                let s = try self.db.strategySummary(id: try req.id("id"), viewer: req.user)
                 let (body, local) = Self.subscribeBody(req.form)
                 var reply: APIBridge.Reply?
                 if local == nil {
