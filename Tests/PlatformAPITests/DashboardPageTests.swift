@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Platform
+@testable import Platform
 @testable import PlatformAPI
 import Testing
 
@@ -106,6 +106,14 @@ struct DashboardPageTests {
                 #expect(r.status == 303 && r.location?.hasPrefix("/subscriptions/\(sub)?notice=") == true)
                 #expect(try harness.db.subscription(userID: user, id: sub).status == status)
             }
+            let paper = try await page.get("/subscriptions/\(sub)")
+            #expect(!paper.text.contains("data-section=\"live\""), "a paper subscription has no live section")
+            try harness.db.recordFindings([(subscriptionID: sub, userID: user, disagreement: "the exchange holds 0.5 BTC, the account 0.4",
+                                            resolution: "adopted the exchange's balance")], adoptions: [])
+            let found = try await page.get("/subscriptions/\(sub)")
+            #expect(found.text.contains("data-section=\"live\""))
+            #expect(found.text.contains("the exchange holds 0.5 BTC, the account 0.4") && found.text.contains("Nothing sent to the exchange yet"),
+                    "reconciliation's finding is shown")
             let shown = try await page.get("/subscriptions/\(sub)?notice=cancelled")
             #expect(shown.text.contains("Subscription cancelled") && shown.text.contains("data-status>cancelled"))
             let again = try await page.post("/subscriptions/\(sub)/resume", [:])

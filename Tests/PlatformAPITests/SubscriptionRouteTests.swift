@@ -1,11 +1,36 @@
 import Foundation
 import Hummingbird
-import Platform
+@testable import Platform
 @testable import PlatformAPI
 import Testing
 
 @Suite("API: subscriptions")
 struct SubscriptionRouteTests {
+    @Test("a subscription's live activity: what reconciliation found, to its owner only")
+    func liveActivity() async throws {
+        let h = try await APIHarness()
+        try await h.run { c in
+            let (_, author) = try await c.register("author@example.com")
+            let (userID, user) = try await c.register("user@example.com")
+            let (_, other) = try await c.register("other@example.com")
+            let strategy = try await c.upload(author)
+            let id = try await c.subscribe(user, strategy: strategy)
+            let path = "/api/strategies/subscriptions/\(id)/live"
+            let empty = try await c.call(.get, path, token: user)
+            #expect(empty.status == 200 && (empty["orders"] as? [Any])?.isEmpty == true && (empty["findings"] as? [Any])?.isEmpty == true,
+                    "\(empty.text)")
+            try h.db.recordFindings([(subscriptionID: id, userID: userID, disagreement: "the exchange holds 0.5 BTC, the account 0.4",
+                                      resolution: "adopted the exchange's balance")], adoptions: [])
+            let shown = try await c.call(.get, path, token: user)
+            let findings = try #require(shown["findings"] as? [[String: Any]])
+            #expect(findings.count == 1 && findings.first?["resolution"] as? String == "adopted the exchange's balance", "\(shown.text)")
+            #expect((findings.first?["time"] as? NSNumber)?.int64Value ?? 0 > 1_700_000_000_000)
+            #expect(!(shown["credentialId"] is String), "a paper subscription names no credential")
+            #expect(try await c.call(.get, path, token: other).status == 404)
+            #expect(try await c.call(.get, path).status == 401)
+        }
+    }
+
     @Test("subscribe validates each field by name; a second live subscription is a conflict; pause, resume, cancel")
     func flow() async throws {
         let h = try await APIHarness()

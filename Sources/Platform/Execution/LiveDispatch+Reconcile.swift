@@ -153,7 +153,8 @@ extension LiveDispatch {
         } catch {
             logger.error("reconciliation could not record its findings: \(error.code)")
         }
-        report.findings = findings.map { LiveFinding(subscriptionID: $0.subscriptionID, disagreement: $0.disagreement, resolution: $0.resolution) }
+        let now = PlatformDatabase.now()
+        report.findings = findings.map { LiveFinding(subscriptionID: $0.subscriptionID, time: now, disagreement: $0.disagreement, resolution: $0.resolution) }
         if !findings.isEmpty { logger.notice("reconciliation: \(findings.count) disagreements over \(report.subscriptions) live subscriptions") }
         return report
     }

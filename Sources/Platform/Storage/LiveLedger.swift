@@ -49,6 +49,8 @@ public struct LiveOrderRecord: Sendable, Equatable {
 /// One disagreement start-up reconciliation found, and what was done about it.
 public struct LiveFinding: Sendable, Equatable {
     public var subscriptionID: Int64
+    /// When reconciliation found it (ms since the epoch).
+    public var time: Int64
     public var disagreement: String
     public var resolution: String
 }
@@ -224,8 +226,10 @@ extension PlatformDatabase {
     public func liveFindings(userID: Int64, subscriptionID: Int64) throws(PlatformError) -> [LiveFinding] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT subscription_id, disagreement, resolution FROM live_findings WHERE subscription_id = ? AND user_id = ? ORDER BY id
-                """, arguments: [subscriptionID, userID]).map { LiveFinding(subscriptionID: $0[0], disagreement: $0[1], resolution: $0[2]) }
+                SELECT subscription_id, time, disagreement, resolution FROM live_findings WHERE subscription_id = ? AND user_id = ? ORDER BY id
+                """, arguments: [subscriptionID, userID]).map {
+                LiveFinding(subscriptionID: $0[0], time: $0[1], disagreement: $0[2], resolution: $0[3])
+            }
         }
     }
 }

@@ -40,6 +40,15 @@ extension PlatformAPI {
                                                        realisedPnl: s.realisedPnl, unrealisedPnl: s.unrealisedPnl, returnPct: s.returnPct,
                                                        maxDrawdownPct: s.maxDrawdownPct, profitFactor: s.profitFactor))
             },
+            Endpoint(.get, Self.subscriptions + "/{id}/live", "Live trading: every order sent to the exchange with its answer, and what start-up reconciliation found and did",
+                     tag: "subscriptions", auth: true, responses: [200: "LiveActivity", 401: "Problem", 404: "Problem"]) { req, ctx in
+                let user = try await self.tokens.user(req)
+                let id = try Input.id(ctx, "id")
+                let sub = try self.db.subscription(userID: user, id: id)
+                return try JSONBody.response(LiveActivityView(subscriptionId: id, credentialId: sub.brokerCredentialID,
+                                                              orders: try self.db.liveOrders(userID: user, subscriptionID: id).map(LiveOrderView.init),
+                                                              findings: try self.db.liveFindings(userID: user, subscriptionID: id).map(LiveFindingView.init)))
+            },
             statusEndpoint(.post, Self.subscriptions + "/{id}/pause", "Pause: no new orders, stops included", to: .paused),
             statusEndpoint(.post, Self.subscriptions + "/{id}/resume", "Resume a paused subscription", to: .active),
             statusEndpoint(.delete, Self.subscriptions + "/{id}", "Cancel (final); the history is kept", to: .cancelled),

@@ -140,6 +140,41 @@ struct StatsView: Encodable {
     var profitFactor: Double?
 }
 
+/// A subscription's live trading: orders sent to its exchange and reconciliation findings.
+struct LiveActivityView: Encodable {
+    var subscriptionId: Int64
+    /// The broker credential it trades with (nil: paper).
+    var credentialId: String?
+    var orders: [LiveOrderView]
+    var findings: [LiveFindingView]
+}
+
+struct LiveOrderView: Encodable {
+    var orderNo: Int64
+    var kind: String
+    var clientId: String
+    var outcome: String
+    var status: String
+    var reason: String
+    var exchangeState: String?
+    var errorCode: String?
+    var exchangeCode: Int?
+    var message: String?
+
+    init(_ r: LiveOrderRecord) {
+        (orderNo, kind, clientId, outcome, status, reason) = (r.orderNo, r.kind, r.clientID, r.outcome, r.status, r.reason)
+        (exchangeState, errorCode, exchangeCode, message) = (r.exchangeState, r.errorCode, r.exchangeCode, r.message)
+    }
+}
+
+struct LiveFindingView: Encodable {
+    var time: Int64
+    var disagreement: String
+    var resolution: String
+
+    init(_ f: LiveFinding) { (time, disagreement, resolution) = (f.time, f.disagreement, f.resolution) }
+}
+
 struct CredentialView: Encodable {
     var id: String
     var broker: String

@@ -640,6 +640,30 @@ enum EmbeddedTemplates {
   </div>
   {{#noOrders}}<p class="empty" data-empty="orders">No order yet.</p>{{/noOrders}}
 </section>
+{{#liveTrading}}
+<section aria-labelledby="live-h" data-section="live">
+  <h2 id="live-h">Live trading <small>(newest 50 of {{liveOrdersTotal}} orders sent to the exchange)</small></h2>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="live-h">
+  <table data-table="live-orders">
+    <thead><tr><th scope="col">Order</th><th scope="col">Sent</th><th scope="col">Client id</th><th scope="col">Exchange's answer</th><th scope="col">State</th></tr></thead>
+    <tbody>
+    {{#liveOrders}}<tr><td>#{{orderNo}}</td><td>{{kind}}</td><td><code>{{clientId}}</code></td><td><span class="tag {{outcome}}">{{outcome}}</span>{{#exchangeState}} <small>{{exchangeState}}</small>{{/exchangeState}}{{#message}} <small>{{message}}</small>{{/message}}</td><td>{{status}}</td></tr>{{/liveOrders}}
+    </tbody>
+  </table>
+  </div>
+  {{#noLiveOrders}}<p class="empty">Nothing sent to the exchange yet.</p>{{/noLiveOrders}}
+  <h3 id="findings-h">What reconciliation found</h3>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="findings-h">
+  <table data-table="findings">
+    <thead><tr><th scope="col">When</th><th scope="col">Disagreement</th><th scope="col">Resolution</th></tr></thead>
+    <tbody>
+    {{#findings}}<tr><td>{{time}}</td><td>{{disagreement}}</td><td>{{resolution}}</td></tr>{{/findings}}
+    </tbody>
+  </table>
+  </div>
+  {{#noFindings}}<p class="empty">The exchange and the account have agreed at every start.</p>{{/noFindings}}
+</section>
+{{/liveTrading}}
 <section aria-labelledby="positions-h">
   <h2 id="positions-h">Positions <small>(newest 50 of {{positionsTotal}})</small></h2>
   <div class="table-wrap" tabindex="0" role="region" aria-labelledby="positions-h">

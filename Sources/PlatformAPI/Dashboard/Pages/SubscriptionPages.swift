@@ -123,6 +123,7 @@ extension Dashboard {
         content["positionsTotal"] = positions.total
         content["noPositions"] = positions.items.isEmpty
         content.merge(try orderLevelView(sub, user: req.user)) { _, new in new }
+        content.merge(try liveTradingView(sub, user: req.user)) { _, new in new }
         let signals = try db.signals(viewerID: req.user, strategyID: sub.strategyID, limit: 20, offset: 0)
         content["signals"] = signals.items.map(signalRow)
         content["noSignals"] = signals.items.isEmpty
@@ -138,6 +139,23 @@ extension Dashboard {
                                                  title: "Equity and drawdown of this subscription").render()
         }
         return content
+    }
+
+    /// What a live subscription sent to its exchange and what start-up reconciliation found:
+    /// shown when it trades live or has ever had either.
+    func liveTradingView(_ sub: StoredSubscription, user: Int64) throws -> [String: Any] {
+        let orders = try db.liveOrders(userID: user, subscriptionID: sub.id)
+        let findings = try db.liveFindings(userID: user, subscriptionID: sub.id)
+        guard sub.brokerCredentialID != nil || !orders.isEmpty || !findings.isEmpty else { return [:] }
+        let newest = orders.suffix(50).reversed().map { o -> [String: Any] in
+            ["orderNo": o.orderNo, "kind": o.kind, "clientId": o.clientID, "outcome": o.outcome, "status": o.status,
+             "exchangeState": o.exchangeState ?? "", "message": o.message ?? ""]
+        }
+        let found = findings.suffix(50).reversed().map { f -> [String: Any] in
+            ["time": Format.time(f.time), "disagreement": f.disagreement, "resolution": f.resolution]
+        }
+        return ["liveTrading": ["liveOrders": newest, "liveOrdersTotal": orders.count, "noLiveOrders": orders.isEmpty,
+                                "findings": found, "noFindings": findings.isEmpty] as [String: Any]]
     }
 
     func orderRow(_ o: OrderEntry) -> [String: Any] {
