@@ -54,3 +54,64 @@ struct OwnershipTests {
         }
     }
 }
+
+extension OwnershipTests {
+    /// Every authenticated route with a path parameter, taken from the route table: a route
+    /// added later is checked without editing this list, and one whose family is unknown fails
+    /// until it is classified here.
+    @Test("every parameterised route of the route table refuses another user and nobody")
+    func everyRouteOfTheTable() async throws {
+        let candles = BotRouteTests.waves(30)
+        let clock = VirtualClock(virtualStart: candles.times[20] + 60_001, wallStart: VirtualClock.wallNow(), speed: 0)
+        let h = try await APIHarness(clock: clock)
+        try h.db.setRules(symbol: "BTCUSDT", SymbolRules(lotStep: 0.0001, minNotional: 5, tickSize: 0.01))
+        _ = try h.db.importCandles(candles)
+        try await h.run { c in
+            let (_, alice) = try await c.register("alice@example.com")
+            let (_, mallory) = try await c.register("mallory@example.com")
+            let strategy = try await c.upload(alice, name: "alice's")
+            let sub = try await c.subscribe(alice, strategy: strategy)
+            let cred = try #require(try await c.call(.post, "/api/credentials", token: alice,
+                                                     json: ["broker": "b", "apiKey": "key-1234567", "apiSecret": "x"])["id"] as? String)
+            var body = BotRouteTests.grid
+            body["public"] = false
+            let bot = try #require((try await c.call(.post, PlatformAPI.bots, token: alice, json: body)["id"] as? NSNumber)?.int64Value)
+
+            // Family → (alice's resource for the path, what another user gets). Routes that are
+            // meant to reach another user's resource are named apart.
+            let families: [(prefix: String, id: String, refused: Int)] = [
+                (PlatformAPI.subscriptions + "/{id}", "\(sub)", 404),
+                ("/api/credentials/{id}", cred, 404),
+                (PlatformAPI.bots + "/{id}", "\(bot)", 404),
+                (PlatformAPI.strategies + "/{id}", "\(strategy)", 403),
+            ]
+            let open: Set<String> = ["/api/strategies/{strategyId}/subscribe"]  // anyone may follow a strategy
+            var checked = 0
+            for e in h.api.endpoints where e.auth && e.path.contains("{") && !open.contains(e.path) {
+                guard let family = families.first(where: { e.path == $0.prefix || e.path.hasPrefix($0.prefix + "/") }) else {
+                    Issue.record("\(e.method) \(e.path) belongs to no known family: say who may reach it in OwnershipTests")
+                    continue
+                }
+                let path = e.path.replacingOccurrences(of: "{id}", with: family.id).replacingOccurrences(of: "{orderId}", with: "1")
+                let json: Any? = e.body == nil ? nil : [String: Any]()
+                let other = try await c.call(e.method, path, token: mallory, json: json)
+                if other.status == 422 {  // the body is checked first: the same answer as for an id that does not exist
+                    let missing = e.path.replacingOccurrences(of: "{id}", with: "999999").replacingOccurrences(of: "{orderId}", with: "1")
+                    let none = try await c.call(e.method, missing, token: mallory, json: json)
+                    #expect(none.status == 422 && none["detail"] as? String == other["detail"] as? String,
+                            "\(e.method) \(e.path): another user's id and a missing id must not be told apart")
+                } else {
+                    #expect(other.status == family.refused, "\(e.method) \(e.path) as another user: \(other.status) \(other.text)")
+                }
+                let nobody = try await c.call(e.method, path, json: json)
+                #expect(nobody.status == 401, "\(e.method) \(e.path) without a token: \(nobody.status)")
+                checked += 1
+            }
+            #expect(checked >= 20, "\(checked) routes checked")
+            // Untouched by all of it.
+            #expect(try await c.call(.get, PlatformAPI.subscriptions + "/\(sub)", token: alice)["status"] as? String == "active")
+            #expect(try await c.call(.get, PlatformAPI.bots + "/\(bot)", token: alice)["status"] as? String == "running")
+            #expect(try await c.call(.get, "/api/credentials", token: alice).items.count == 1)
+        }
+    }
+}
