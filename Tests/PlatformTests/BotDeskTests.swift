@@ -129,6 +129,31 @@ extension PlatformTests {
             #expect(try db.subscription(userID: copier, id: copy).status == .cancelled)
         }
 
+        /// A bot that counts its profit in base (BTD): its unrealised P&L is the total less the
+        /// realised coins valued at the newest close, so realised and unrealised add up to the total.
+        @Test func aBaseProfitBotReportsItsUnrealisedPnlInQuote() async throws {
+            let db = try Self.rulesDB()
+            let host = try await PlatformFixture.host()
+            let catalog = BotCatalog(host: host)
+            let candles = OrderLevelExecutionTests.waves(40)
+            _ = try db.importCandles(candles)
+            let coordinator = try Coordinator(db: db, host: host)
+            let owner = try db.createUser(name: "owner")
+            let desk = Self.desk(db, host, catalog: catalog, at: 2, of: candles, coordinator: coordinator)
+            let bot = try await desk.create(ownerID: owner, try BotSpec(kind: .btd, symbol: "BTCUSDT", timeframe: .m1,
+                                                                        params: Self.gridParams, investment: 1_000))
+            let version = try #require(try db.strategyVersions(strategyID: bot.id).last)
+            let loaded = LoadedVersion(version: version, strategy: try await host.load(StrategySource(id: "btd-bot", code: version.spec.source)))
+            for end in 2..<34 {
+                _ = try await coordinator.execute(loaded, frame: try host.frame(candles.window(endingAt: end, lookback: 2)))
+            }
+            let report = try desk.report(ownerID: owner, id: bot.id)
+            #expect(report.status.currency == "base" && report.status.realised > 0, "\(report.status)")
+            #expect(report.price == candles.close[33])
+            let unrealised = try #require(report.unrealisedPnl)
+            #expect(abs(unrealised + report.status.realised * candles.close[33] - report.totalPnl) < 1e-9)
+        }
+
         /// A run of the bot that was in flight when its owner stopped it commits nothing: it is
         /// recorded `skipped`, the stop's cancels stand (no order reopens, the reference account
         /// keeps no resting order), and after a start only the new version trades.

@@ -136,6 +136,9 @@ public struct BotDesk: Sendable {
         let open = try db.orders(userID: ownerID, subscriptionID: bot.subscriptionID, open: true, limit: 500, offset: 0).items
         let account = try db.accounts(userID: ownerID, subscriptionID: bot.subscriptionID).first { $0.symbol == bot.symbol }
         let equity = try db.referenceEquity(strategyID: bot.id, symbol: bot.symbol, limit: 1).last
-        return BotReport(bot: bot, status: status, openOrders: open, account: account, equity: equity?.equity)
+        let price = try equity.flatMap { e throws(PlatformError) in
+            try db.candles(symbol: bot.symbol, timeframe: bot.timeframe, from: e.time, through: e.time).close.last
+        }
+        return BotReport(bot: bot, status: status, openOrders: open, account: account, equity: equity?.equity, price: price)
     }
 }

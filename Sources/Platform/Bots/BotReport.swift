@@ -14,6 +14,13 @@ public struct BotStatus: Sendable, Equatable {
     /// Why the bot ended itself: "take-profit", "stop-loss", "liquidation", …; nil while it runs.
     public var endedReason: String?
 
+    /// Unrealised P&L in quote: `total` less the realised profit, which a bot counting in base
+    /// realised in coins, valued at `price` (nil when there is none).
+    public static func unrealised(total: Double, realised: Double, currency: String, price: Double?) -> Double? {
+        if currency == "quote" { return total - realised }
+        return price.map { total - realised * $0 }
+    }
+
     /// Reads the state; an absent or unreadable state reads as a bot that has not started.
     public init(stateJSON: String?) {
         guard let text = stateJSON,
@@ -39,6 +46,8 @@ public struct BotReport: Sendable {
     public var account: AccountEntry?
     /// The reference account's equity at the newest close (nil before the first close).
     public var equity: Double?
+    /// That close's price (nil when its candle is not stored): values a profit counted in base.
+    public var price: Double?
 
     /// "running", "stopped", "ended" (the bot ended itself; `status.endedReason` says why) or "deleted".
     public var state: String {
@@ -49,9 +58,9 @@ public struct BotReport: Sendable {
     /// Total P&L in quote: the reference equity at the newest close less the bot's capital.
     public var totalPnl: Double { equity.map { $0 - bot.capital } ?? 0 }
 
-    /// Unrealised P&L in quote (total less realised) when the bot counts its profit in quote; nil
-    /// for a bot counting in base (BTD, a loop with profit in base), whose realised profit is coins.
-    public var unrealisedPnl: Double? { status.currency == "quote" ? totalPnl - status.realised : nil }
+    /// Unrealised P&L in quote: total less realised, a realised profit counted in base (BTD, a loop
+    /// with profit in base) valued at the newest close; nil when that price is unknown.
+    public var unrealisedPnl: Double? { BotStatus.unrealised(total: totalPnl, realised: status.realised, currency: status.currency, price: price) }
 
     /// The owner's futures liquidation price, nil without a position (or on spot).
     public var liquidationPrice: Double? {

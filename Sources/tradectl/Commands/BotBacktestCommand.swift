@@ -84,6 +84,7 @@ struct BotBacktestSummary {
     var failedCalls: Int
     var candlesPerSecond: Double
     var wallSeconds: Double
+    var lastClose: Double?
 
     init(_ r: BacktestResult, spec: BotSpec, capital: Double, closes: [Double]) {
         kind = spec.kind
@@ -108,11 +109,12 @@ struct BotBacktestSummary {
         failedCalls = r.failedCalls
         candlesPerSecond = r.candlesPerSecond
         wallSeconds = r.wallSeconds
+        lastClose = closes.last
     }
 
     var totalPnl: Double { finalEquity - capital }
-    /// Total less realised, when the bot counts its profit in quote; nil for a bot counting in base.
-    var unrealisedPnl: Double? { status.currency == "quote" ? totalPnl - status.realised : nil }
+    /// Total less realised (a profit counted in base valued at the last close).
+    var unrealisedPnl: Double? { BotStatus.unrealised(total: totalPnl, realised: status.realised, currency: status.currency, price: lastClose) }
 
     var object: [String: Any] {
         ["type": kind.rawValue, "candles": candles, "capital": capital, "final_equity": finalEquity,
@@ -127,7 +129,7 @@ struct BotBacktestSummary {
         let rows: [(String, String)] = [
             ("bot", kind.rawValue), ("candles", "\(candles)"), ("capital", String(format: "%.2f", capital)),
             ("realised profit", String(format: "%.6g %@", status.realised, status.currency)),
-            ("unrealised P&L", unrealisedPnl.map { String(format: "%.2f", $0) } ?? "— (profit counted in base)"),
+            ("unrealised P&L", unrealisedPnl.map { String(format: "%.2f", $0) } ?? "—"),
             ("total P&L", String(format: "%.2f (%.2f%%)", totalPnl, capital > 0 ? totalPnl / capital * 100 : 0)),
             (kind.counter == "deals" ? "deals" : "round trips", "\(kind.counter == "deals" ? status.deals : status.roundTrips)"),
             ("fees", String(format: "%.6g %@", status.fees, status.currency)),
