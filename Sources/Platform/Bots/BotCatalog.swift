@@ -86,6 +86,10 @@ public actor BotCatalog {
         import tradekit.bots as _bots
         from tradekit.bots.errors import BotConfigError
 
+        # Every bot's module now, at load, so no preview's timed call pays for an import.
+        for _kind in _bots.TYPES:
+            _bots.module(_kind)
+
 
         def main(data, ctx):
             req = ctx.params

@@ -2,7 +2,8 @@
 combo. Each module exposes `main(data, ctx)`, `validate(params, rules, price)` and
 `preview(params, rules, price)`; the shared pieces (lines, rounding, safety-order ladders, the
 book of orders and its reconciliation, fills, profit accounting, liquidation prices) live once
-in the other modules. The order contract they follow is /work/notes/order-contract.md.
+in the other modules. The order contract they follow is the README's "Order level" section
+(order intents, `ctx.account`).
 """
 from __future__ import annotations
 
