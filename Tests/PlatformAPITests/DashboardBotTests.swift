@@ -27,6 +27,13 @@ struct DashboardBotTests {
         return form
     }
 
+    /// The form as a browser posts it: the chosen bot's parameter fields, no JSON.
+    static func fieldsForm(_ action: String, _ fields: [String: String], type: String = "grid", investment: String = "1000") -> [String: String] {
+        var form = ["action": action, "type": type, "symbol": "BTCUSDT", "timeframe": "1m", "market": "", "investment": investment]
+        for (name, value) in fields { form["p.\(type).\(name)"] = value }
+        return form
+    }
+
     @Test("preview shows the orders and creates nothing; create starts the bot; the owner stops, starts and deletes it; CSRF is checked")
     func ownerLifecycle() async throws {
         let h = try await Self.harness()
@@ -122,16 +129,22 @@ struct DashboardBotTests {
         try await h.runDashboard { page in
             try await page.signUp("ada@example.com")
             let ada = try #require(try h.db.login(email: "ada@example.com")?.user.id)
-            let levels = try await page.post("/bots", Self.form("preview", params: #"{"lower": 92, "upper": 108, "levels": 300}"#))
+            let fine = try await page.post("/bots", Self.fieldsForm("preview", ["lower": "92", "upper": "108", "levels": "9", "spacing": "geometric"]))
+            #expect(fine.status == 200 && fine.text.contains("data-preview"), "the fields make the params: \(fine.text.prefix(800))")
+            let levels = try await page.post("/bots", Self.fieldsForm("preview", ["lower": "92", "upper": "108", "levels": "300"]))
             #expect(levels.status == 422 && levels.text.contains("data-field=\"levels\"") && levels.text.contains("levels"),
                     "\(levels.text.prefix(800))")
-            #expect(levels.text.contains("name=\"params\" rows=\"5\" class=\"code\" spellcheck=\"false\" autocapitalize=\"off\" aria-invalid=\"true\""))
+            #expect(levels.text.contains("name=\"p.grid.levels\" inputmode=\"decimal\" value=\"300\" aria-invalid=\"true\""),
+                    "the bot's own field is marked, with the value as posted")
             #expect(!levels.text.contains("data-preview"))
+            let word = try await page.post("/bots", Self.fieldsForm("preview", ["lower": "92", "upper": "108", "levels": "many"]))
+            #expect(word.status == 422 && word.text.contains("data-field=\"levels\"") && word.text.contains("Levels must be a whole number"),
+                    "\(word.text.prefix(800))")
             let small = try await page.post("/bots", Self.form("create", investment: "30"))
             #expect(small.status == 422 && small.text.contains("data-field=\"investment\""))
             #expect(small.text.contains("name=\"investment\" inputmode=\"decimal\" required value=\"30\" aria-invalid=\"true\""))
             let json = try await page.post("/bots", Self.form("create", params: "{lower: 92"))
-            #expect(json.status == 422 && json.text.contains("data-field=\"params\"") && json.text.contains("{lower: 92"))
+            #expect(json.status == 422 && json.text.contains("data-field=\"params\"") && json.text.contains("params must be a JSON object"))
             #expect(try h.db.bots(ownerID: ada).isEmpty)
             #expect(try h.db.strategyPage(limit: 10, offset: 0).total == 0, "no strategy was created either")
         }

@@ -129,6 +129,33 @@ extension PlatformTests {
             #expect(try db.subscription(userID: copier, id: copy).status == .cancelled)
         }
 
+        /// Under `serve` the executor defers expanding the journal to its next scheduling pass,
+        /// which a stopped bot does not get: the stop's cancels are expanded at once, so the
+        /// owner sees no open order left.
+        @Test func aStopIsExpandedAtOnceWhenTheExecutorDefersExpansion() async throws {
+            let db = try Self.rulesDB()
+            let host = try await PlatformFixture.host()
+            let catalog = BotCatalog(host: host)
+            let candles = OrderLevelExecutionTests.waves(20)
+            _ = try db.importCandles(candles)
+            let coordinator = try Coordinator(db: db, host: host, projection: .deferred)
+            let owner = try db.createUser(name: "owner")
+            var desk = Self.desk(db, host, catalog: catalog, at: 2, of: candles, coordinator: coordinator)
+            let bot = try await desk.create(ownerID: owner, try BotSpec(kind: .grid, symbol: "BTCUSDT", timeframe: .m1,
+                                                                        params: Self.gridParams, investment: 1_000))
+            let version = try #require(try db.strategyVersions(strategyID: bot.id).last)
+            let loaded = LoadedVersion(version: version, strategy: try await host.load(StrategySource(id: "grid-bot", code: version.spec.source)))
+            for end in 2..<9 {
+                _ = try await coordinator.execute(loaded, frame: try host.frame(candles.window(endingAt: end, lookback: 2)))
+            }
+            try db.projectFanouts()  // the worker's pass after those closes
+            func open() throws -> Int { try db.orders(userID: owner, subscriptionID: bot.subscriptionID, open: true, limit: 50, offset: 0).items.count }
+            #expect(try open() > 0)
+            desk = Self.desk(db, host, catalog: catalog, at: 8, of: candles, coordinator: coordinator)
+            _ = try await desk.stop(ownerID: owner, id: bot.id, closePosition: false)
+            #expect(try open() == 0, "the stop's cancels are in the tables without another pass")
+        }
+
         /// A bot that counts its profit in base (BTD): its unrealised P&L is the total less the
         /// realised coins valued at the newest close, so realised and unrealised add up to the total.
         @Test func aBaseProfitBotReportsItsUnrealisedPnlInQuote() async throws {

@@ -180,15 +180,19 @@ public final class Coordinator: Sendable {
     }
 
     /// Places given signals for the candle closing `window`, without running the strategy:
-    /// webhook alerts, replays of recorded signals and the fan-out benchmark. The reference
-    /// account and every subscriber get them as from a strategy.
+    /// webhook alerts, replays of recorded signals, a bot's stop and the fan-out benchmark. The
+    /// reference account and every subscriber get them as from a strategy; the journal entry is
+    /// expanded before it returns, in either projection mode.
     ///
     /// - Throws: `PlatformError.invalidInput` naming the field for a candle or signal out of
     ///   bounds; storage errors. A key committed before is `.alreadyExecuted`, not an error.
     ///
     /// `intents` are placed the same way, before the signals (a bot's stop: cancel all, then CLOSE).
+    ///
+    /// - Parameter expand: false leaves the journal entry to the projection mode (benchmarks
+    ///   that time the expansion apart).
     public func commit(signals: [Signal], intents: [OrderIntent] = [], version: StoredVersion,
-                       window: CandleWindow) async throws(PlatformError) -> ExecutionReport {
+                       window: CandleWindow, expand: Bool = true) async throws(PlatformError) -> ExecutionReport {
         let key = ExecutionKey(versionID: version.id, symbol: window.symbol, timeframe: window.timeframe, candleTime: window.times[window.count - 1])
         var report = ExecutionReport(key: key, outcome: .alreadyExecuted)
         do {
@@ -222,7 +226,9 @@ public final class Coordinator: Sendable {
         } catch where error.code == .duplicateExecution {
             return report
         }
-        projectIfDue(&report)
+        // Whoever asked (a bot's stop, a webhook) reads the result next, and no scheduling pass
+        // may come to expand it: expanded now, whatever `projection` says.
+        projectIfDue(&report, always: expand)
         await routeLive(&report, rules: rules)
         return report
     }
@@ -233,9 +239,9 @@ public final class Coordinator: Sendable {
         report.live = await live.route(executionID: id, symbol: report.key.symbol, rules: rules, db: db)
     }
 
-    /// Expands the journal after a commit in `.afterEachCommit` mode.
-    private func projectIfDue(_ report: inout ExecutionReport) {
-        guard projection == .afterEachCommit, case .committed = report.outcome else { return }
+    /// Expands the journal after a commit in `.afterEachCommit` mode (`always`: in either mode).
+    private func projectIfDue(_ report: inout ExecutionReport, always: Bool = false) {
+        guard always || projection == .afterEachCommit, case .committed = report.outcome else { return }
         let start = ContinuousClock.now
         do {
             try db.projectFanouts()

@@ -70,7 +70,7 @@ struct FanoutBench {
             let signal = Signal(action: i % 2 == 0 ? .buy : .sell, entryPrice: close,
                                 stopLoss: i % 2 == 0 ? close * 0.98 : close * 1.02, symbol: "BTCUSDT")
             let start = clock.now
-            _ = try await coordinator.commit(signals: [signal], version: version, window: window)
+            _ = try await coordinator.commit(signals: [signal], version: version, window: window, expand: false)
             let committed = clock.now
             try db.projectFanouts()
             if i >= 5 {

@@ -82,11 +82,19 @@ for (const radio of document.querySelectorAll('input[name="kind"]')) {
 }
 
 // The bot form: choosing a bot fills in its example parameters and investment.
+// The bot form shows the parameter set of the chosen bot only (without scripts, all of them;
+// the server reads the chosen bot's set).
 for (const form of document.querySelectorAll("form[data-bot-form]")) {
   const type = form.querySelector("select[name=type]");
+  const show = () => {
+    for (const set of form.querySelectorAll("fieldset[data-kind]")) {
+      set.hidden = set.dataset.kind !== type.value;
+      set.disabled = set.hidden;
+    }
+  };
   type.addEventListener("change", () => {
-    const option = type.selectedOptions[0];
-    form.querySelector("textarea[name=params]").value = option.dataset.params;
-    form.querySelector("input[name=investment]").value = option.dataset.investment;
+    form.querySelector("input[name=investment]").value = type.selectedOptions[0].dataset.investment;
+    show();
   });
+  show();
 }

@@ -78,6 +78,9 @@ label.check { font-weight: 400; display: flex; gap: .5rem; align-items: baseline
 .field.grow { flex: 1 1 14rem; }
 .field input, .field select { width: 100%; min-height: 2.6rem; }
 fieldset.choice { border: 1px solid var(--border); border-radius: 6px; margin: .5rem 0 0; }
+fieldset.bot-params { border: 1px solid var(--border); border-radius: 6px; margin: .5rem 0 0; }
+fieldset.bot-params .field { min-width: 11rem; flex: 1 1 11rem; }
+fieldset.bot-params .field.check { align-self: center; }
 fieldset.choice label { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; margin: .25rem 0; }
 [hidden] { display: none !important; }
 .form-error { color: var(--neg); border-left: 4px solid var(--neg); padding: .25rem .75rem; background: var(--surface); }
@@ -253,13 +256,21 @@ for (const radio of document.querySelectorAll('input[name="kind"]')) {
 }
 
 // The bot form: choosing a bot fills in its example parameters and investment.
+// The bot form shows the parameter set of the chosen bot only (without scripts, all of them;
+// the server reads the chosen bot's set).
 for (const form of document.querySelectorAll("form[data-bot-form]")) {
   const type = form.querySelector("select[name=type]");
+  const show = () => {
+    for (const set of form.querySelectorAll("fieldset[data-kind]")) {
+      set.hidden = set.dataset.kind !== type.value;
+      set.disabled = set.hidden;
+    }
+  };
   type.addEventListener("change", () => {
-    const option = type.selectedOptions[0];
-    form.querySelector("textarea[name=params]").value = option.dataset.params;
-    form.querySelector("input[name=investment]").value = option.dataset.investment;
+    form.querySelector("input[name=investment]").value = type.selectedOptions[0].dataset.investment;
+    show();
   });
+  show();
 }
 """#####,
         "icon.svg": #####"""

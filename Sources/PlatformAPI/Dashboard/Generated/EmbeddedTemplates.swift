@@ -150,7 +150,7 @@ enum EmbeddedTemplates {
       <div class="field grow">
         <label for="type">Bot</label>
         <select id="type" name="type"{{#errorField.type}} aria-invalid="true" aria-describedby="form-error"{{/errorField.type}}>
-          {{#kinds}}<option value="{{value}}" data-params="{{params}}" data-investment="{{investment}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}
+          {{#kinds}}<option value="{{value}}" data-investment="{{investment}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}
         </select>
       </div>
       <div class="field grow">
@@ -172,8 +172,22 @@ enum EmbeddedTemplates {
         </select>
       </div>
     </div>
-    <label for="params">Parameters <span class="hint">(JSON; choosing a bot fills in its example, see the README's bots table)</span></label>
-    <textarea id="params" name="params" rows="5" class="code" spellcheck="false" autocapitalize="off"{{#errorField.params}} aria-invalid="true" aria-describedby="form-error"{{/errorField.params}}>{{params}}</textarea>
+    {{#paramSets}}
+    <fieldset class="bot-params" data-kind="{{kind}}"{{#selected}} data-selected{{/selected}}>
+      <legend>Parameters <span class="hint">(empty: the bot's default; see the README's bots table)</span></legend>
+      <div class="row wrap">
+      {{#fields}}
+        <div class="field{{#flag}} check{{/flag}}">
+          {{#flag}}<label><input type="checkbox" id="{{id}}" name="{{name}}"{{#checked}} checked{{/checked}}{{#invalid}} aria-invalid="true" aria-describedby="form-error"{{/invalid}}> {{label}}</label>{{/flag}}
+          {{^flag}}<label for="{{id}}">{{label}}{{#hint}} <span class="hint">({{hint}})</span>{{/hint}}</label>{{/flag}}
+          {{#number}}<input id="{{id}}" name="{{name}}" inputmode="decimal" value="{{value}}"{{#invalid}} aria-invalid="true" aria-describedby="form-error"{{/invalid}}>{{/number}}
+          {{#text}}<input id="{{id}}" name="{{name}}" value="{{value}}"{{#invalid}} aria-invalid="true" aria-describedby="form-error"{{/invalid}}>{{/text}}
+          {{#isChoice}}<select id="{{id}}" name="{{name}}"{{#invalid}} aria-invalid="true" aria-describedby="form-error"{{/invalid}}>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/options}}</select>{{/isChoice}}
+        </div>
+      {{/fields}}
+      </div>
+    </fieldset>
+    {{/paramSets}}
     <label for="investment">Investment <span class="hint">(quote on spot, margin on futures)</span></label>
     <input id="investment" name="investment" inputmode="decimal" required value="{{investment}}"{{#errorField.investment}} aria-invalid="true" aria-describedby="form-error"{{/errorField.investment}}>
     <label><input type="checkbox" name="public"{{#public}} checked{{/public}}> Public: other users may copy it</label>

@@ -35,7 +35,7 @@ extension Dashboard {
 
     /// The create form's fields; the example parameters are those at the newest close of the
     /// form's symbol (100 before the feed has one).
-    func formView(_ form: BotForm, desk: BotDesk) async throws -> [String: Any] {
+    func formView(_ form: BotForm, desk: BotDesk, invalidParam: String? = nil) async throws -> [String: Any] {
         let timeframe = Timeframe(rawValue: form.timeframe) ?? .m1
         let price = (try? await desk.lastCandle(symbol: form.symbol.uppercased(), timeframe: timeframe).close[0]) ?? 100
         let chosen = (try? BotKind(parsing: form.type)) ?? .grid
@@ -44,13 +44,17 @@ extension Dashboard {
             "kinds": Self.botKinds.map { kind, name, _ -> [String: Any] in
                 let e = Self.exampleParams(kind, price: price)
                 return ["value": kind.rawValue, "label": name + " (\(kind.market.rawValue))", "selected": kind == chosen,
-                        "params": e.params, "investment": e.investment]
+                        "investment": e.investment]
             },
             "symbol": form.symbol,
             "timeframes": Timeframe.allCases.map { ["value": $0.rawValue, "selected": $0 == timeframe] },
             "markets": [("", "The bot's own"), ("spot", "spot"), ("futures", "futures")]
                 .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == form.market] },
-            "params": form.params ?? example.params, "investment": form.investment ?? example.investment, "public": form.isPublic,
+            "paramSets": BotParamField.sets(chosen: chosen, values: form.paramFields, examples: { kind in
+                let json = Self.exampleParams(kind, price: price).params
+                return (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
+            }, invalid: invalidParam),
+            "investment": form.investment ?? example.investment, "public": form.isPublic,
         ]
     }
 
@@ -143,7 +147,10 @@ struct BotForm: Sendable {
     var symbol = "BTCUSDT"
     var timeframe = Timeframe.m1.rawValue
     var market = ""
+    /// Parameters as a JSON object (an API-style post); the form's own fields otherwise.
     var params: String?
+    /// The form's parameter fields (`p.<kind>.<name>`), as posted.
+    var paramFields: [String: String]?
     var investment: String?
     var isPublic = false
 
@@ -156,15 +163,26 @@ struct BotForm: Sendable {
         symbol = form.text("symbol") ?? ""
         timeframe = form.text("timeframe") ?? timeframe
         market = form.text("market") ?? ""
-        params = form["params"] ?? ""
+        params = form["params"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        paramFields = form.fields.filter { $0.key.hasPrefix("p.") }
         investment = form["investment"] ?? ""
         isPublic = form.flag("public")
     }
 
     /// The parameters and the investment parsed, or the first field that does not parse.
     private var parsed: Result<(params: Any, investment: Double), FieldProblem> {
-        guard let object = try? JSONSerialization.jsonObject(with: Data((params ?? "").utf8)), object is [String: Any] else {
-            return .failure(FieldProblem(field: "params", detail: "params must be a JSON object, e.g. {\"lower\": 90, \"upper\": 110, \"levels\": 6}"))
+        let object: Any
+        if let params {
+            guard let json = try? JSONSerialization.jsonObject(with: Data(params.utf8)), json is [String: Any] else {
+                return .failure(FieldProblem(field: "params", detail: "params must be a JSON object, e.g. {\"lower\": 90, \"upper\": 110, \"levels\": 6}"))
+            }
+            object = json
+        } else {
+            guard let kind = try? BotKind(parsing: type) else { return .failure(FieldProblem(field: "type", detail: "unknown bot type '\(type)'")) }
+            switch BotParamField.params(kind, from: paramFields ?? [:]) {
+            case .success(let fields): object = fields
+            case .failure(let problem): return .failure(problem)
+            }
         }
         guard let amount = Double((investment ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")) else {
             return .failure(FieldProblem(field: "investment", detail: "investment must be a number"))

@@ -80,12 +80,14 @@ extension Dashboard {
             let bots = try db.bots(ownerID: req.user)
             content["bots"] = try bots.map { try botRow(desk.report(ownerID: req.user, id: $0.id)) }
             content["noBots"] = bots.isEmpty
-            content["form"] = try await formView(form ?? BotForm.initial, desk: desk)
+            let own = ["type", "symbol", "timeframe", "market", "investment", "form"]
+            content["form"] = try await formView(form ?? BotForm.initial, desk: desk, invalidParam: error.flatMap { own.contains($0.field) ? nil : $0.field })
         }
         content["publicBots"] = try publicBots(except: req.session.user)
         if let preview { content["preview"] = previewView(preview) }
         if let error {
-            // The bot's own fields (lower, levels, rules.tick_size, …) live in the parameters.
+            // The bot's own fields (lower, levels, …) are marked in its parameter set; others
+            // (rules.tick_size, params) are named in the message.
             let input = ["type", "symbol", "timeframe", "market", "investment"].contains(error.field) ? error.field : "params"
             content["error"] = error.detail.hasPrefix(error.field) ? error.detail : "\(error.field): \(error.detail)"
             content["errorName"] = error.field
