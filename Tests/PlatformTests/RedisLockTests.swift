@@ -26,7 +26,7 @@ import Testing
         #expect(try await RedisLock(client: client).acquire("k2", ttl: .seconds(1)) == nil)
         await a.release(held)
         // An abandoned lock (a killed worker) expires by its TTL.
-        _ = try client.command(["SET", "tradectl:lock:k3", "dead-worker", "PX", "200"])
+        _ = try await client.command(["SET", "tradectl:lock:k3", "dead-worker", "PX", "200"])
         var taken: LockLease?
         for _ in 0..<20 where taken == nil {
             taken = try await a.acquire("k3", ttl: .seconds(1))

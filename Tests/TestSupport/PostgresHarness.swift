@@ -1,0 +1,136 @@
+import Foundation
+
+/// A real PostgreSQL 15 server (Debian's `postgresql`) on a free loopback port, in a temporary
+/// directory that holds its data and its unix socket, stopped and removed when the test ends. A
+/// missing or failing server fails the test; it never skips.
+///
+/// PostgreSQL refuses to run as root, so under uid 0 every server command runs as the `postgres`
+/// user (`runuser -u postgres --`), which owns the temporary directory.
+public final class PostgresHarness: @unchecked Sendable {  // @unchecked: used by one test at a time.
+    public let port: Int32
+    public let database: String
+    /// The temporary directory: `data/` (the cluster), the socket and `server.log`.
+    public let directory: URL
+    private var running = false
+
+    /// The URL the platform takes: `postgres://postgres@127.0.0.1:PORT/DATABASE` (trust authentication on loopback).
+    public var url: String { "postgres://\(Self.superuser)@127.0.0.1:\(port)/\(database)" }
+
+    static let superuser = "postgres"
+    static let binSearch = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin", "/usr/local/pgsql/bin"]
+
+    /// Creates a cluster, starts it and creates `database`.
+    ///
+    /// - Throws: `HarnessError` naming what is missing or what the server said.
+    public init(database: String = "tradectl_test") throws {
+        self.database = database
+        port = try RedisHarness.freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tradectl-pg-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try Self.handOver(directory)
+            try run("initdb", ["-D", dataPath, "-A", "trust", "-U", Self.superuser, "-E", "UTF8", "--no-locale", "--no-sync"])
+            try start()
+            try run("createdb", ["-h", directory.path, "-p", String(port), "-U", Self.superuser, database])
+        } catch {
+            stop()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private var dataPath: String { directory.appendingPathComponent("data").path }
+    private var logPath: String { directory.appendingPathComponent("server.log").path }
+
+    /// The directory holding `initdb`, `pg_ctl` and the rest.
+    public static var binDirectory: String? {
+        binSearch.first { FileManager.default.isExecutableFile(atPath: $0 + "/pg_ctl") }
+    }
+
+    /// Starts the server (after `stop`, on the same port and data) and waits until it accepts connections.
+    public func start() throws {
+        // -w waits for readiness, -t bounds that wait; fsync off: the cluster is thrown away.
+        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
+        try run("pg_ctl", ["-D", dataPath, "-l", logPath, "-o", options, "-w", "-t", "60", "start"])
+        running = true
+    }
+
+    /// Stops the server (fast shutdown: open connections are closed).
+    public func stop() {
+        guard running else { return }
+        running = false
+        if (try? run("pg_ctl", ["-D", dataPath, "-m", "fast", "-w", "-t", "30", "stop"])) == nil {
+            // pg_ctl failed: kill the postmaster by the pid it wrote.
+            if let text = try? String(contentsOfFile: dataPath + "/postmaster.pid", encoding: .utf8),
+               let pid = text.split(separator: "\n").first.flatMap({ Int32($0) }) {
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    /// Stops the server and starts it again on the same port and data.
+    public func restart() throws {
+        stop()
+        try start()
+    }
+
+    /// Runs SQL through `psql` against the test database and returns its unaligned output.
+    @discardableResult
+    public func psql(_ sql: String) throws -> String {
+        try run("psql", ["-h", directory.path, "-p", String(port), "-U", Self.superuser, "-d", database,
+                         "-v", "ON_ERROR_STOP=1", "-X", "-q", "-A", "-t", "-c", sql])
+    }
+
+    /// Runs one PostgreSQL program, as `postgres` when this process is root.
+    @discardableResult
+    private func run(_ program: String, _ arguments: [String]) throws -> String {
+        guard let bin = Self.binDirectory else {
+            throw HarnessError("PostgreSQL is not installed (looked in \(Self.binSearch.joined(separator: ", "))); run scripts/setup.sh (tests that need PostgreSQL fail without it)")
+        }
+        let p = Process()
+        if getuid() == 0 {
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            p.arguments = ["-u", Self.superuser, "--", "\(bin)/\(program)"] + arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: "\(bin)/\(program)")
+            p.arguments = arguments
+        }
+        p.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        // Read before waiting: a full pipe would block the child. pg_ctl's server inherits no pipe (-l).
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        for _ in 0..<3000 where p.isRunning { usleep(10_000) }  // polls: waitUntilExit can hang off the main run loop
+        guard !p.isRunning else {
+            p.terminate()
+            throw HarnessError("\(program) did not finish within 30 s")
+        }
+        guard p.terminationStatus == 0 else {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)).map { "\nserver.log:\n" + $0.suffix(2000) } ?? ""
+            throw HarnessError("\(program) \(arguments.joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errors, as: UTF8.self))\(log)")
+        }
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Under root, gives the directory to `postgres` (initdb refuses a directory it cannot own).
+    private static func handOver(_ directory: URL) throws {
+        guard getuid() == 0 else { return }
+        guard let user = getpwnam(superuser) else {
+            throw HarnessError("running as root and there is no '\(superuser)' user to run PostgreSQL as (PostgreSQL refuses root); install postgresql")
+        }
+        guard chown(directory.path, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else {
+            throw HarnessError("cannot give \(directory.path) to \(superuser): errno \(errno)")
+        }
+        // The temporary directory's parents must be traversable by postgres.
+        chmod(directory.path, 0o700)
+    }
+}
