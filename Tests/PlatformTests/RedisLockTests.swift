@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Platform
 import TestSupport
 import Testing
@@ -45,6 +46,28 @@ import Testing
         try redis.start()
         #expect(try await lock.acquire("k4", ttl: .seconds(1)) != nil)
     }
+
+    /// hiredis waits inside a blocking read; the client's own queue does that waiting, so a server
+    /// that never answers holds no thread of the cooperative pool: with more commands stuck than
+    /// the pool has threads, other async work still runs to completion before any of them ends.
+    @Test func aRedisThatNeverAnswersHoldsNoCooperativeThread() async throws {
+        let silent = try SilentServer()
+        let stuck = ProcessInfo.processInfo.activeProcessorCount + 2
+        let finished = Counter()
+        let commands = (0..<stuck).map { _ in
+            Task { () -> PlatformError? in
+                defer { finished.value.add(1, ordering: .relaxed) }
+                do {
+                    _ = try await RedisClient(host: "127.0.0.1", port: silent.port, timeoutMs: 3_000).command(["PING"])
+                    return nil
+                } catch { return error }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))  // lets every command reach its blocking read
+        let endedBeforeOtherWork = await Task.detached { finished.value.load(ordering: .relaxed) }.value
+        #expect(endedBeforeOtherWork == 0, "\(endedBeforeOtherWork) of \(stuck) commands ended before a cooperative task could run")
+        for command in commands { #expect(await command.value?.code == .lockUnavailable) }
+    }
 }
 
 @Suite(.serialized) struct RedisRegistryTests {
@@ -88,4 +111,30 @@ import Testing
         #expect(try await local.rules("BTCUSDT") == SymbolRules(lotStep: 0.1, minNotional: 5))
         #expect(throws: PlatformError.self) { try db.setRules(symbol: "X", SymbolRules(lotStep: -1)) }
     }
+}
+
+/// A counter the tasks of a test share.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// A loopback port that accepts connections into its backlog and never reads or answers.
+final class SilentServer: Sendable {
+    let fd: Int32
+    let port: Int32
+
+    init() throws {
+        port = try RedisHarness.freePort()
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard fd >= 0, bound, listen(fd, 64) == 0 else { throw HarnessError("cannot listen on 127.0.0.1:\(port)") }
+    }
+
+    deinit { close(fd) }
 }

@@ -79,11 +79,20 @@ public final class PostgresHarness: @unchecked Sendable {  // @unchecked: used b
         try start()
     }
 
-    /// Runs SQL through `psql` against the test database and returns its unaligned output.
+    /// Runs SQL through `psql` (in `database`, the harness's own by default) and returns its
+    /// unaligned output.
     @discardableResult
-    public func psql(_ sql: String) throws -> String {
-        try run("psql", ["-h", directory.path, "-p", String(port), "-U", Self.superuser, "-d", database,
+    public func psql(_ sql: String, database: String? = nil) throws -> String {
+        try run("psql", ["-h", directory.path, "-p", String(port), "-U", Self.superuser, "-d", database ?? self.database,
                          "-v", "ON_ERROR_STOP=1", "-X", "-q", "-A", "-t", "-c", sql])
+    }
+
+    /// Creates a fresh database on this server (one per test, so tests sharing the server never
+    /// see each other's rows) and returns its URL.
+    public func createDatabase() throws -> (name: String, url: String) {
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try psql("CREATE DATABASE \(name)")
+        return (name, "postgres://\(Self.superuser)@127.0.0.1:\(port)/\(name)")
     }
 
     /// Runs one PostgreSQL program, as `postgres` when this process is root.
