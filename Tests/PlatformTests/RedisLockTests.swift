@@ -57,7 +57,7 @@ import Testing
         let commands = (0..<stuck).map { _ in
             Task { () -> PlatformError? in
                 defer { finished.value.add(1, ordering: .relaxed) }
-                do {
+                do throws(PlatformError) {
                     _ = try await RedisClient(host: "127.0.0.1", port: silent.port, timeoutMs: 3_000).command(["PING"])
                     return nil
                 } catch { return error }

@@ -21,7 +21,7 @@ public actor RedisClient {
     public nonisolated let host: String
     public nonisolated let port: Int32
     private let timeoutMs: Int
-    private var context: UnsafeMutablePointer<redisContext>?
+    private var connection: RedisConnection?
     private nonisolated let executor: DispatchQueueExecutor
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -40,10 +40,6 @@ public actor RedisClient {
         self.port = port
         self.timeoutMs = timeoutMs
         executor = DispatchQueueExecutor(label: "tradectl.redis.\(host):\(port)")
-    }
-
-    deinit {
-        if let context { redisFree(context) }
     }
 
     /// Sends one command; on a connection error reconnects once and retries.
@@ -71,7 +67,7 @@ public actor RedisClient {
     }
 
     private func attempt(_ args: [String]) throws(PlatformError) -> RedisReply {
-        if context == nil {
+        if connection == nil {
             let c = redisConnectWithTimeout(host, port, tc_timeval_ms(timeoutMs))
             guard let c, c.pointee.err == 0 else {
                 let why = c.map { String(cString: tc_redis_errstr($0)) } ?? "out of memory"
@@ -79,11 +75,10 @@ public actor RedisClient {
                 throw PlatformError(.lockUnavailable, "cannot connect to redis://\(host):\(port): \(why)")
             }
             redisSetTimeout(c, tc_timeval_ms(timeoutMs))
-            context = c
+            connection = RedisConnection(c)
         }
-        guard let c = context, let raw = Self.send(c, args) else {
-            if let c = context { redisFree(c) }
-            context = nil
+        guard let c = connection?.context, let raw = Self.send(c, args) else {
+            connection = nil
             throw PlatformError(.lockUnavailable, "redis://\(host):\(port) connection lost")
         }
         defer { freeReplyObject(raw) }
@@ -122,4 +117,16 @@ public actor RedisClient {
         default: return .null
         }
     }
+}
+
+/// Owns one hiredis context: dropping it frees the context and closes the connection. Only the
+/// `RedisClient` actor holds it, so it never crosses threads on its own.
+private final class RedisConnection {
+    let context: UnsafeMutablePointer<redisContext>
+
+    init(_ context: UnsafeMutablePointer<redisContext>) {
+        self.context = context
+    }
+
+    deinit { redisFree(context) }
 }

@@ -17,8 +17,7 @@ public struct PostgresExecutionFence: ExecutionFence {
                 VALUES (\(key.versionID), \(key.symbol), \(key.timeframe), \(key.candleTime), \(status), \(worker), \(PlatformDatabase.now()))
                 ON CONFLICT (strategy_version_id, symbol, timeframe, candle_time) DO NOTHING RETURNING id
                 """, logger: storage.logger)
-            for try await id in rows.decode(Int64.self) { return id }
-            return nil
+            return try await Self.first(rows, Int64.self)
         }
     }
 
@@ -34,9 +33,7 @@ public struct PostgresExecutionFence: ExecutionFence {
                     VALUES (\(key.versionID), \(key.symbol), \(key.timeframe), \(key.candleTime), 'skipped', \(reason), \(worker), \(now))
                     ON CONFLICT (strategy_version_id, symbol, timeframe, candle_time) DO NOTHING RETURNING id
                     """, logger: storage.logger)
-                var any = false
-                for try await _ in rows.decode(Int64.self) { any = true }
-                inserted.append(any)
+                inserted.append(try await Self.first(rows, Int64.self) != nil)
             }
             return inserted
         }
@@ -48,8 +45,7 @@ public struct PostgresExecutionFence: ExecutionFence {
                 SELECT id FROM executions
                 WHERE strategy_version_id = \(key.versionID) AND symbol = \(key.symbol) AND timeframe = \(key.timeframe) AND candle_time = \(key.candleTime)
                 """, logger: storage.logger)
-            for try await _ in rows.decode(Int64.self) { return true }
-            return false
+            return try await Self.first(rows, Int64.self) != nil
         }
     }
 
@@ -58,8 +54,7 @@ public struct PostgresExecutionFence: ExecutionFence {
             let rows = try await client.query("""
                 SELECT MAX(candle_time) FROM executions WHERE strategy_version_id = \(versionID) AND symbol = \(symbol)
                 """, logger: storage.logger)
-            for try await last in rows.decode(Int64?.self) { return last }
-            return nil
+            return try await Self.first(rows, Int64?.self) ?? nil
         }
     }
 
@@ -88,6 +83,14 @@ public struct PostgresExecutionFence: ExecutionFence {
         try await storage.query("reading the execution counters") { client in
             try await Self.counts(client.query("SELECT status, count FROM execution_counters WHERE count > 0", logger: storage.logger))
         }
+    }
+
+    /// The first row's value (nil without rows), reading the sequence to its end so the
+    /// connection goes back to the pool clean.
+    private static func first<T: PostgresDecodable>(_ rows: PostgresRowSequence, _: T.Type) async throws -> T? {
+        var value: T?
+        for try await v in rows.decode(T.self) where value == nil { value = v }
+        return value
     }
 
     private static func counts(_ rows: PostgresRowSequence) async throws -> [String: Int] {
