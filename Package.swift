@@ -111,7 +111,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PlatformTests",
-            dependencies: ["Platform", "StrategyRuntime", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Platform", "StrategyRuntime", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Platform
 import TestSupport
 import Testing
@@ -64,8 +65,10 @@ struct FenceFixture {
             let (name, url) = try server.createDatabase()
             let location = try PostgresLocation(url: url)
             // Two processes starting at once: the advisory lock lets one of them migrate.
-            async let a = PostgresStorage.connect(location, maxConnections: 8)
-            async let b = PostgresStorage.connect(location, maxConnections: 8)
+            var logger = Logger(label: "test.postgres")
+            logger.logLevel = .warning  // the pool's info lines (a connection closed at shutdown) are not findings
+            async let a = PostgresStorage.connect(location, maxConnections: 8, logger: logger)
+            async let b = PostgresStorage.connect(location, maxConnections: 8, logger: logger)
             let (first, second) = try await (a, b)
             let author = try server.psql("INSERT INTO users (name, created_at) VALUES ('author', 0) RETURNING id", database: name)
             var versions: [Int64] = []

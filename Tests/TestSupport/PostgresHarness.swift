@@ -101,33 +101,14 @@ public final class PostgresHarness: @unchecked Sendable {  // @unchecked: used b
         guard let bin = Self.binDirectory else {
             throw HarnessError("PostgreSQL is not installed (looked in \(Self.binSearch.joined(separator: ", "))); run scripts/setup.sh (tests that need PostgreSQL fail without it)")
         }
-        let p = Process()
-        if getuid() == 0 {
-            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            p.arguments = ["-u", Self.superuser, "--", "\(bin)/\(program)"] + arguments
-        } else {
-            p.executableURL = URL(fileURLWithPath: "\(bin)/\(program)")
-            p.arguments = arguments
-        }
-        p.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        // Read before waiting: a full pipe would block the child. pg_ctl's server inherits no pipe (-l).
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        for _ in 0..<3000 where p.isRunning { usleep(10_000) }  // polls: waitUntilExit can hang off the main run loop
-        guard !p.isRunning else {
-            p.terminate()
-            throw HarnessError("\(program) did not finish within 30 s")
-        }
-        guard p.terminationStatus == 0 else {
+        let program = "\(bin)/\(program)"
+        let command = getuid() == 0 ? ["/usr/sbin/runuser", "-u", Self.superuser, "--", program] + arguments : [program] + arguments
+        let (status, output) = try ChildProcess.run(command, in: directory.path)
+        guard status == 0 else {
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)).map { "\nserver.log:\n" + $0.suffix(2000) } ?? ""
-            throw HarnessError("\(program) \(arguments.joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errors, as: UTF8.self))\(log)")
+            throw HarnessError("\(program) \(arguments.joined(separator: " ")) exited \(status): \(output)\(log)")
         }
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Under root, gives the directory to `postgres` (initdb refuses a directory it cannot own).

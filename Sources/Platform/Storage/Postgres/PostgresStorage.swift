@@ -27,10 +27,10 @@ public final class PostgresStorage: Sendable {
     /// - Parameters:
     ///   - maxConnections: the pool's ceiling; size it under the server's `max_connections`
     ///     divided by the number of processes.
-    ///   - logger: for the pool's background messages.
+    ///   - logger: for the pool's background messages (connections made and lost).
     /// - Throws: `PlatformError.storage` when the server cannot be reached or refuses a migration.
     public static func connect(_ location: PostgresLocation, maxConnections: Int = 16,
-                               logger: Logger = Logger(label: "tradectl.postgres")) async throws(PlatformError) -> PostgresStorage {
+                               logger: Logger) async throws(PlatformError) -> PostgresStorage {
         var config = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
                                                   password: location.password, database: location.database, tls: .disable)
         config.options.maximumConnections = maxConnections
