@@ -126,13 +126,7 @@ final class SilentServer: Sendable {
     init() throws {
         port = try RedisHarness.freePort()
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        let bound = RedisHarness.withLoopback(port) { bind(fd, $0, $1) == 0 }
         guard fd >= 0, bound, listen(fd, 64) == 0 else { throw HarnessError("cannot listen on 127.0.0.1:\(port)") }
     }
 

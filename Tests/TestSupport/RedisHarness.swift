@@ -56,23 +56,28 @@ public final class RedisHarness: @unchecked Sendable {  // @unchecked: used by o
 
     /// Whether a server on the loopback port answers `PING` with `+PONG` (a plain socket: the
     /// harness's init is synchronous, and `RedisClient` is an actor).
-    static func answersPing(_ port: Int32) -> Bool {
+    public static func answersPing(_ port: Int32) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        let connected = withLoopback(port) { connect(fd, $0, $1) == 0 }
         guard connected, write(fd, "PING\r\n", 6) == 6 else { return false }
         var reply = [UInt8](repeating: 0, count: 16)
         let n = read(fd, &reply, reply.count)
         return n >= 5 && reply.prefix(5).elementsEqual("+PONG".utf8)
+    }
+
+    /// Calls `body` with 127.0.0.1:`port` as a `sockaddr` and its length (for bind and connect).
+    public static func withLoopback<T>(_ port: Int32, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
     }
 
     public static func freePort() throws -> Int32 {
