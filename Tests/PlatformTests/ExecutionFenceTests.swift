@@ -73,3 +73,28 @@ import Testing
         await f.tearDown()
     }
 }
+
+/// The pool outlives its server: after PostgreSQL restarts, the next call reconnects and the
+/// fence still holds (a suite of its own, as it restarts the server under the test).
+@Suite(.postgresServer) struct PostgresRestartTests {
+    @Test func afterARestartThePoolReconnectsAndTheFenceStillHolds() async throws {
+        let f = try await FenceFixture.make(.postgres)
+        let key = ExecutionKey(versionID: f.versionIDs[0], symbol: "BTCUSDT", timeframe: "1m", candleTime: 1_704_067_200_000)
+        #expect(try await f.fence.claim(key, status: "ok", worker: "before") != nil)
+        try PostgresServerTrait.server().restart()
+        // The pool's connections died with the server; the first calls may see that before it
+        // reconnects, as a typed storage error.
+        var claimed: Int64?? = nil
+        for _ in 0..<50 where claimed == nil {
+            do {
+                claimed = .some(try await f.fence.claim(key, status: "ok", worker: "after"))
+            } catch {
+                #expect(error.code == .storage)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(claimed == .some(nil), "the key claimed before the restart must stay claimed")
+        #expect(try await f.fence.executionsByWorker() == ["before": 1])
+        await f.tearDown()
+    }
+}
