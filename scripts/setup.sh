@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS=(python3-dev python3-numpy python3-pandas python3-pip python3-pytest libsqlite3-dev libhiredis-dev libffi-dev
-      redis-server pkg-config libpython3.11-dev libexpat1-dev zlib1g-dev python3-venv wrk curl jq valgrind binutils chromium)
+      redis-server postgresql pkg-config libpython3.11-dev libexpat1-dev zlib1g-dev python3-venv wrk curl jq valgrind binutils chromium)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Platform
 import TestSupport
 import Testing
@@ -26,7 +27,7 @@ import Testing
         #expect(try await RedisLock(client: client).acquire("k2", ttl: .seconds(1)) == nil)
         await a.release(held)
         // An abandoned lock (a killed worker) expires by its TTL.
-        _ = try client.command(["SET", "tradectl:lock:k3", "dead-worker", "PX", "200"])
+        _ = try await client.command(["SET", "tradectl:lock:k3", "dead-worker", "PX", "200"])
         var taken: LockLease?
         for _ in 0..<20 where taken == nil {
             taken = try await a.acquire("k3", ttl: .seconds(1))
@@ -44,6 +45,28 @@ import Testing
         } throws: { ($0 as? PlatformError)?.code == .lockUnavailable }
         try redis.start()
         #expect(try await lock.acquire("k4", ttl: .seconds(1)) != nil)
+    }
+
+    /// hiredis waits inside a blocking read; the client's own queue does that waiting, so a server
+    /// that never answers holds no thread of the cooperative pool: with more commands stuck than
+    /// the pool has threads, other async work still runs to completion before any of them ends.
+    @Test func aRedisThatNeverAnswersHoldsNoCooperativeThread() async throws {
+        let silent = try SilentServer()
+        let stuck = ProcessInfo.processInfo.activeProcessorCount + 2
+        let finished = Counter()
+        let commands = (0..<stuck).map { _ in
+            Task { () -> PlatformError? in
+                defer { finished.value.add(1, ordering: .relaxed) }
+                do throws(PlatformError) {
+                    _ = try await RedisClient(host: "127.0.0.1", port: silent.port, timeoutMs: 3_000).command(["PING"])
+                    return nil
+                } catch { return error }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))  // lets every command reach its blocking read
+        let endedBeforeOtherWork = await Task.detached { finished.value.load(ordering: .relaxed) }.value
+        #expect(endedBeforeOtherWork == 0, "\(endedBeforeOtherWork) of \(stuck) commands ended before a cooperative task could run")
+        for command in commands { #expect(await command.value?.code == .lockUnavailable) }
     }
 }
 
@@ -88,4 +111,24 @@ import Testing
         #expect(try await local.rules("BTCUSDT") == SymbolRules(lotStep: 0.1, minNotional: 5))
         #expect(throws: PlatformError.self) { try db.setRules(symbol: "X", SymbolRules(lotStep: -1)) }
     }
+}
+
+/// A counter the tasks of a test share.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// A loopback port that accepts connections into its backlog and never reads or answers.
+final class SilentServer: Sendable {
+    let fd: Int32
+    let port: Int32
+
+    init() throws {
+        port = try RedisHarness.freePort()
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let bound = RedisHarness.withLoopback(port) { bind(fd, $0, $1) == 0 }
+        guard fd >= 0, bound, listen(fd, 64) == 0 else { throw HarnessError("cannot listen on 127.0.0.1:\(port)") }
+    }
+
+    deinit { close(fd) }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Platform
 
 
 /// A real redis-server on a free loopback port, stopped when the test ends. A missing
@@ -32,9 +31,8 @@ public final class RedisHarness: @unchecked Sendable {  // @unchecked: used by o
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
-        let client = RedisClient(host: "127.0.0.1", port: port, timeoutMs: 200)
         for _ in 0..<100 {
-            if (try? client.command(["PING"])) == .status("PONG") { return }
+            if Self.answersPing(port) { return }
             usleep(50_000)
         }
         throw HarnessError("redis-server did not answer on port \(port) within 5 s")
@@ -54,6 +52,32 @@ public final class RedisHarness: @unchecked Sendable {  // @unchecked: used by o
     public func restart() throws {
         stop()
         try start()
+    }
+
+    /// Whether a server on the loopback port answers `PING` with `+PONG` (a plain socket: the
+    /// harness's init is synchronous, and `RedisClient` is an actor).
+    public static func answersPing(_ port: Int32) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withLoopback(port) { connect(fd, $0, $1) == 0 }
+        guard connected, write(fd, "PING\r\n", 6) == 6 else { return false }
+        var reply = [UInt8](repeating: 0, count: 16)
+        let n = read(fd, &reply, reply.count)
+        return n >= 5 && reply.prefix(5).elementsEqual("+PONG".utf8)
+    }
+
+    /// Calls `body` with 127.0.0.1:`port` as a `sockaddr` and its length (for bind and connect).
+    public static func withLoopback<T>(_ port: Int32, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
     }
 
     public static func freePort() throws -> Int32 {

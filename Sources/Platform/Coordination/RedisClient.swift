@@ -1,6 +1,5 @@
 import CHiredis
 import Foundation
-import Synchronization
 
 /// A reply from Redis, copied out of hiredis' memory.
 public indirect enum RedisReply: Sendable, Equatable {
@@ -12,18 +11,24 @@ public indirect enum RedisReply: Sendable, Equatable {
     case error(String)
 }
 
-/// A blocking connection to one Redis server through hiredis, with timeouts and reconnection.
+/// A connection to one Redis server through hiredis, with timeouts and reconnection.
 ///
-/// Calls are short loopback round trips (about 140 µs); they block the calling thread.
-/// `@unchecked Sendable`: the hiredis context is only touched while `state`'s lock is held.
-public final class RedisClient: @unchecked Sendable {
-    public let host: String
-    public let port: Int32
+/// hiredis blocks while it waits for the server (about 140 µs on loopback, up to the timeout when
+/// Redis is gone), so the client is an actor running on its own serial dispatch queue
+/// (`DispatchQueueExecutor`): callers `await`, and no cooperative thread ever waits on Redis. Its
+/// retry pause is a `Task.sleep`.
+public actor RedisClient {
+    public nonisolated let host: String
+    public nonisolated let port: Int32
     private let timeoutMs: Int
-    private let state = Mutex<OpaquePointer?>(nil)  // redisContext*
+    private var connection: RedisConnection?
+    private nonisolated let executor: DispatchQueueExecutor
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// - Parameter url: `redis://host:port` (default port 6379).
-    public convenience init(url: String, timeoutMs: Int = 500) throws(PlatformError) {
+    /// - Throws: `PlatformError.invalidInput` for anything else.
+    public init(url: String, timeoutMs: Int = 500) throws(PlatformError) {
         guard let u = URL(string: url), u.scheme == "redis", let host = u.host else {
             throw PlatformError(.invalidInput, "expected a URL like redis://127.0.0.1:6379, got '\(url)'")
         }
@@ -34,47 +39,50 @@ public final class RedisClient: @unchecked Sendable {
         self.host = host
         self.port = port
         self.timeoutMs = timeoutMs
-    }
-
-    deinit {
-        state.withLock { ctx in if let c = ctx { redisFree(UnsafeMutablePointer(c)) } }
+        executor = DispatchQueueExecutor(label: "tradectl.redis.\(host):\(port)")
     }
 
     /// Sends one command; on a connection error reconnects once and retries.
     ///
     /// - Throws: `PlatformError.lockUnavailable` when Redis cannot be reached.
-    public func command(_ args: [String]) throws(PlatformError) -> RedisReply {
-        var lastError = ""
-        for attempt in 0..<2 {
-            let result = state.withLock { ctx -> Result<RedisReply, PlatformError> in
-                if ctx == nil {
-                    let c = redisConnectWithTimeout(host, port, tc_timeval_ms(timeoutMs))
-                    if let c, c.pointee.err == 0 {
-                        redisSetTimeout(c, tc_timeval_ms(timeoutMs))
-                        ctx = OpaquePointer(c)
-                    } else {
-                        let why = c.map { String(cString: tc_redis_errstr($0)) } ?? "out of memory"
-                        if let c { redisFree(c) }
-                        return .failure(PlatformError(.lockUnavailable, "cannot connect to redis://\(host):\(port): \(why)"))
-                    }
-                }
-                let c = UnsafeMutablePointer<redisContext>(ctx!)
-                guard let raw = Self.send(c, args) else {
-                    redisFree(c)
-                    ctx = nil
-                    return .failure(PlatformError(.lockUnavailable, "redis://\(host):\(port) connection lost"))
-                }
-                defer { freeReplyObject(raw) }
-                return .success(Self.copy(raw.assumingMemoryBound(to: redisReply.self)))
-            }
-            switch result {
-            case .success(let reply): return reply
-            case .failure(let e):
-                lastError = e.message
-                if attempt == 0 { usleep(20_000) }
-            }
+    public func command(_ args: [String]) async throws(PlatformError) -> RedisReply {
+        do {
+            return try attempt(args)
+        } catch {
+            try? await Task.sleep(for: .milliseconds(20))
+            return try attempt(args)
         }
-        throw PlatformError(.lockUnavailable, lastError)
+    }
+
+    /// Sends `args` every `interval` for as long as `keepGoing()` holds before each send, and stops
+    /// at the first reply equal to `stopReply`. The sleeps resume on this client's queue, so busy
+    /// cooperative threads cannot delay it (lock renewal).
+    public func repeatCommand(_ args: [String], every interval: Duration, stopReply: RedisReply,
+                              while keepGoing: @Sendable () -> Bool) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard keepGoing() else { return }
+            if (try? await command(args)) == stopReply { return }
+        }
+    }
+
+    private func attempt(_ args: [String]) throws(PlatformError) -> RedisReply {
+        if connection == nil {
+            let c = redisConnectWithTimeout(host, port, tc_timeval_ms(timeoutMs))
+            guard let c, c.pointee.err == 0 else {
+                let why = c.map { String(cString: tc_redis_errstr($0)) } ?? "out of memory"
+                if let c { redisFree(c) }
+                throw PlatformError(.lockUnavailable, "cannot connect to redis://\(host):\(port): \(why)")
+            }
+            redisSetTimeout(c, tc_timeval_ms(timeoutMs))
+            connection = RedisConnection(c)
+        }
+        guard let c = connection?.context, let raw = Self.send(c, args) else {
+            connection = nil
+            throw PlatformError(.lockUnavailable, "redis://\(host):\(port) connection lost")
+        }
+        defer { freeReplyObject(raw) }
+        return Self.copy(raw.assumingMemoryBound(to: redisReply.self))
     }
 
     private static func send(_ c: UnsafeMutablePointer<redisContext>, _ args: [String]) -> UnsafeMutableRawPointer? {
@@ -109,4 +117,16 @@ public final class RedisClient: @unchecked Sendable {
         default: return .null
         }
     }
+}
+
+/// Owns one hiredis context: dropping it frees the context and closes the connection. Only the
+/// `RedisClient` actor holds it, so it never crosses threads on its own.
+private final class RedisConnection {
+    let context: UnsafeMutablePointer<redisContext>
+
+    init(_ context: UnsafeMutablePointer<redisContext>) {
+        self.context = context
+    }
+
+    deinit { redisFree(context) }
 }

@@ -12,7 +12,6 @@ public final class RedisLock: ExecutionLock {
     let client: RedisClient
     let prefix: String
     private let renewals = Mutex<Set<String>>([])
-    private let renewQueue = DispatchQueue(label: "tradectl.redis-lock.renewal")
     private let counter = Atomic<UInt64>(0)
     private let node = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
 
@@ -35,7 +34,7 @@ public final class RedisLock: ExecutionLock {
         var lastError = PlatformError(.lockUnavailable, "redis unreachable")
         for attempt in 0..<4 {
             do throws(PlatformError) {
-                let reply = try client.command(["SET", prefix + key, token, "NX", "PX", String(ms)])
+                let reply = try await client.command(["SET", prefix + key, token, "NX", "PX", String(ms)])
                 guard reply == .status("OK") else { return nil }
                 let lease = LockLease(key: key, token: token)
                 startRenewal(lease, ttlMs: ms)
@@ -53,25 +52,21 @@ public final class RedisLock: ExecutionLock {
 
     public func release(_ lease: LockLease) async {
         renewals.withLock { _ = $0.remove(lease.token) }
-        _ = try? client.command(["EVAL", Self.releaseScript, "1", prefix + lease.key, lease.token])
+        _ = try? await client.command(["EVAL", Self.releaseScript, "1", prefix + lease.key, lease.token])
     }
 
-    /// Extends the lock every third of its TTL until released (or until it is found lost). Runs on
-    /// a private dispatch queue, not the cooperative pool, so busy tasks cannot starve it.
+    /// Extends the lock every third of its TTL until released (or until it is found lost). The loop
+    /// runs on the Redis client's own queue (`RedisClient.repeatCommand`), not the cooperative pool,
+    /// so busy tasks cannot starve it.
     private func startRenewal(_ lease: LockLease, ttlMs: Int) {
         renewals.withLock { _ = $0.insert(lease.token) }
-        scheduleRenewal(lease, ttlMs: ttlMs)
-    }
-
-    private func scheduleRenewal(_ lease: LockLease, ttlMs: Int) {
-        renewQueue.asyncAfter(deadline: .now() + .milliseconds(max(1, ttlMs / 3))) { [self] in
-            guard renewals.withLock({ $0.contains(lease.token) }) else { return }
-            let reply = try? client.command(["EVAL", Self.renewScript, "1", prefix + lease.key, lease.token, String(ttlMs)])
-            if reply == .integer(0) {  // lost: the fence in the database still holds
-                renewals.withLock { _ = $0.remove(lease.token) }
-                return
+        let args = ["EVAL", Self.renewScript, "1", prefix + lease.key, lease.token, String(ttlMs)]
+        Task { [self] in
+            // A reply of 0 means the lock was lost: the fence in the database still holds.
+            await client.repeatCommand(args, every: .milliseconds(max(1, ttlMs / 3)), stopReply: .integer(0)) {
+                renewals.withLock { $0.contains(lease.token) }
             }
-            scheduleRenewal(lease, ttlMs: ttlMs)
+            renewals.withLock { _ = $0.remove(lease.token) }
         }
     }
 }

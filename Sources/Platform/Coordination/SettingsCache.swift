@@ -44,14 +44,14 @@ public final class RedisSettings: SettingsCache {
 
     public func rules(_ symbol: String) async throws(PlatformError) -> SymbolRules {
         let key = "tradectl:rules:" + symbol
-        if let reply = try? client.command(["GET", key]), case .string(let text) = reply,
+        if let reply = try? await client.command(["GET", key]), case .string(let text) = reply,
            let r = SymbolRules(cacheText: text), (try? r.validate()) != nil {  // an older process's value counts as a miss
             return r
         }
         let r = try db.rules(symbol: symbol)
-        _ = try? client.command(["SET", key, r.cacheText, "PX", String(Int(ttl / .milliseconds(1)))])
+        _ = try? await client.command(["SET", key, r.cacheText, "PX", String(Int(ttl / .milliseconds(1)))])
         return r
     }
 
-    public func invalidate(symbol: String) async { _ = try? client.command(["DEL", "tradectl:rules:" + symbol]) }
+    public func invalidate(symbol: String) async { _ = try? await client.command(["DEL", "tradectl:rules:" + symbol]) }
 }

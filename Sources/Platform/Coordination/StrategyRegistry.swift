@@ -47,15 +47,15 @@ public final class RedisRegistry: StrategyRegistry {
     }
 
     public func activeVersions() async throws(PlatformError) -> [StoredVersion] {
-        if let reply = try? client.command(["GET", key]), case .string(let text) = reply {
+        if let reply = try? await client.command(["GET", key]), case .string(let text) = reply {
             let ids = text.split(separator: ",").compactMap { Int64($0) }
             if ids.count == text.split(separator: ",").count { return try db.versions(ids: ids) }
         }
         let versions = try db.activeVersions()
         let text = versions.map { String($0.id) }.joined(separator: ",")
-        _ = try? client.command(["SET", key, text, "PX", String(Int(ttl / .milliseconds(1)))])
+        _ = try? await client.command(["SET", key, text, "PX", String(Int(ttl / .milliseconds(1)))])
         return versions
     }
 
-    public func invalidate() async { _ = try? client.command(["DEL", key]) }
+    public func invalidate() async { _ = try? await client.command(["DEL", key]) }
 }

@@ -32,68 +32,34 @@ extension PlatformDatabase {
     /// already has an execution.
     @discardableResult
     public func recordSkipped(_ key: ExecutionKey, worker: String, reason: String) throws(PlatformError) -> Bool {
-        try write { db in
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO executions (strategy_version_id, symbol, timeframe, candle_time, status, error_message, worker, created_at)
-                VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?)
-                """, arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime, reason, worker, Self.now()])
-            return db.changesCount > 0
-        }
+        try recordSkipped([key], worker: worker, reason: reason)[0]
     }
 
     /// Records keys that will not run as `skipped`, with `reason`, in one transaction; for each
     /// key, false when it already had an execution.
     public func recordSkipped(_ keys: [ExecutionKey], worker: String, reason: String) throws(PlatformError) -> [Bool] {
         guard !keys.isEmpty else { return [] }
-        return try write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO executions (strategy_version_id, symbol, timeframe, candle_time, status, error_message, worker, created_at)
-                VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?)
-                """)
-            let now = Self.now()
-            return try keys.map { key in
-                try insert.execute(arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime, reason, worker, now])
-                return db.changesCount > 0
-            }
-        }
+        return try write { db in try SQLiteExecutionFence.insert(db, keys, status: "skipped", reason: reason, worker: worker).map { $0 != nil } }
     }
 
     /// The newest candle with an execution row for (version, symbol), if any.
     public func lastExecutedCandle(versionID: Int64, symbol: String) throws(PlatformError) -> Int64? {
-        try read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(candle_time) FROM executions WHERE strategy_version_id = ? AND symbol = ?",
-                               arguments: [versionID, symbol])
-        }
+        try read { db in try SQLiteExecutionFence.lastExecutedCandle(db, versionID: versionID, symbol: symbol) }
     }
 
     /// Whether the key has an execution row.
     public func isExecuted(_ key: ExecutionKey) throws(PlatformError) -> Bool {
-        try read { db in
-            try Int64.fetchOne(db, sql: """
-                SELECT id FROM executions WHERE strategy_version_id = ? AND symbol = ? AND timeframe = ? AND candle_time = ?
-                """, arguments: [key.versionID, key.symbol, key.timeframe, key.candleTime]) != nil
-        }
+        try read { db in try SQLiteExecutionFence.isExecuted(db, key) }
     }
 
     /// Execution rows per (version, symbol, candle): for exactly-once checks.
     public func executionSummary() throws(PlatformError) -> [(versionID: Int64, symbol: String, candleTime: Int64, count: Int, status: String)] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT strategy_version_id, symbol, candle_time, COUNT(*), MIN(status) FROM executions
-                GROUP BY strategy_version_id, symbol, timeframe, candle_time ORDER BY candle_time
-                """).map { ($0[0], $0[1], $0[2], $0[3], $0[4]) }
-        }
+        try read { try SQLiteExecutionFence.summary($0) }.map { ($0.key.versionID, $0.key.symbol, $0.key.candleTime, $0.count, $0.status) }
     }
 
     /// Execution rows per worker name.
     public func executionsByWorker() throws(PlatformError) -> [String: Int] {
-        try read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT COALESCE(worker, ''), COUNT(*) FROM executions GROUP BY worker") {
-                out[row[0]] = row[1]
-            }
-            return out
-        }
+        try read { db in try SQLiteExecutionFence.counts(db, "SELECT COALESCE(worker, ''), COUNT(*) FROM executions GROUP BY worker") }
     }
 
     /// Orders placed twice: that share (subscription, execution, tag) — or purpose, for orders of

@@ -71,12 +71,18 @@ public final class PlatformDatabase: Sendable {
     static func storage<T>(_ body: () throws -> T) throws(PlatformError) -> T {
         do {
             return try body()
-        } catch let e as PlatformError {
-            throw e
-        } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
-            throw PlatformError(.invalidInput, "rejected by the database: \(e.message ?? "\(e)")")
         } catch {
-            throw PlatformError(.storage, "\(error)")
+            throw platformError(error)
+        }
+    }
+
+    /// GRDB's errors as `PlatformError`: a failed CHECK is invalid input, anything else storage.
+    static func platformError(_ error: any Error) -> PlatformError {
+        switch error {
+        case let e as PlatformError: e
+        case let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_CHECK:
+            PlatformError(.invalidInput, "rejected by the database: \(e.message ?? "\(e)")")
+        default: PlatformError(.storage, "\(error)")
         }
     }
 

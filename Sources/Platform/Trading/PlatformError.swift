@@ -25,6 +25,9 @@ public struct PlatformError: Error, Sendable, Equatable, CustomStringConvertible
         /// A strategy's whole-history step (prepare or signals in a backtest) failed; the message
         /// carries the strategy's error code, message and traceback.
         case strategyFailed = "strategy-failed"
+        /// What was asked for is not offered yet by this build or backend (the message names it,
+        /// e.g. a command that needs an aggregate PostgreSQL does not hold yet).
+        case unsupported
     }
 
     public var code: Code

@@ -54,6 +54,7 @@ public struct Problem: HTTPResponseError, Sendable {
             case .conflict, .duplicateExecution: .conflict
             case .forbidden: .forbidden
             case .lockUnavailable: .serviceUnavailable
+            case .unsupported: .notImplemented
             case .storage: .internalServerError  // not reached: handled above
             }
             return Problem(status, e.message, field: e.field, code: e.code.rawValue)

@@ -5,8 +5,20 @@ import StrategyRuntime
 
 /// Options shared by the commands that work on the local database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "The SQLite database file.") var db = ".tradectl/tradectl.sqlite"
+    @Option(help: "The SQLite database file (postgres:// URLs are refused so far, docs/postgresql.md).") var db = ".tradectl/tradectl.sqlite"
     @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws { try Self.requireSQLite(db, for: "this command") }
+
+    /// Refuses a `--db` that is not a SQLite file (a malformed one, or a PostgreSQL URL, naming
+    /// what PostgreSQL does not hold yet) as a usage error.
+    static func requireSQLite(_ db: String, for command: String) throws {
+        do throws(PlatformError) {
+            _ = try DatabaseLocation(parsing: db).sqlitePath(for: command)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
 
     func open() throws(PlatformError) -> PlatformDatabase {
         let dir = (db as NSString).deletingLastPathComponent

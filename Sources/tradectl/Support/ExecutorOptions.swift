@@ -6,7 +6,8 @@ import StrategyRuntime
 
 /// The scheduler and executor's options, shared by `worker` and `serve`.
 struct ExecutorOptions: ParsableArguments {
-    @Option(help: "The SQLite database file.") var db = ".tradectl/tradectl.sqlite"
+    @Option(help: "The SQLite database file. (postgres://user:password@host:port/database URLs are recognised and refused: PostgreSQL holds only the execution fence so far, docs/postgresql.md.)")
+    var db = ".tradectl/tradectl.sqlite"
     @Option(help: "Redis URL for the lock, registry and settings (redis://host:port); without it they are in-process.") var redis: String?
     @Option(help: "synthetic, store, replay, or a live exchange: binance, binance-usdm, coindcx (closed candles, stored).") var feed = "synthetic"
     @Option(help: "Binance spot REST base (testnet: https://testnet.binance.vision).") var binanceURL = "https://api.binance.com"
@@ -62,6 +63,8 @@ struct ExecutorOptions: ParsableArguments {
         let source: any CandleSource
         let clock: VirtualClock
     }
+
+    func validate() throws { try DatabaseOptions.requireSQLite(db, for: "worker and serve") }
 
     /// These options with `--wall-start` set by the `--start-file` handshake, when there is one.
     func started(host: StrategyHost) async throws -> ExecutorOptions {
