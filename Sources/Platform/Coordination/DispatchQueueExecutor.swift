@@ -3,9 +3,11 @@ import Dispatch
 /// A serial executor backed by a dispatch queue: an actor that returns it from `unownedExecutor`
 /// runs its blocking C calls (hiredis) on that queue's thread, never on the cooperative pool, and
 /// code after a `Task.sleep` inside the actor resumes there too. As GRDB's `DispatchQueueActor`.
+/// It is also a task executor, so a task started with it as its preference (the lock's renewal
+/// loop) begins on the queue without first waiting for a cooperative thread.
 ///
 /// `@unchecked Sendable`: its only state is a serial `DispatchQueue`, which is thread-safe.
-final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
+final class DispatchQueueExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private let queue: DispatchQueue
 
     init(label: String) {
@@ -13,7 +15,11 @@ final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     func enqueue(_ job: UnownedJob) {
-        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+        queue.async { job.runSynchronously(isolatedTo: self.asUnownedSerialExecutor(), taskExecutor: self.asUnownedTaskExecutor()) }
+    }
+
+    func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
     }
 
     func asUnownedSerialExecutor() -> UnownedSerialExecutor {

@@ -25,6 +25,8 @@ public actor RedisClient {
     private nonisolated let executor: DispatchQueueExecutor
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    /// The client's queue as a task executor: a task preferring it starts there directly.
+    nonisolated var taskExecutor: any TaskExecutor { executor }
 
     /// - Parameter url: `redis://host:port` (default port 6379).
     /// - Throws: `PlatformError.invalidInput` for anything else.

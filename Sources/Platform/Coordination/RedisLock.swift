@@ -56,12 +56,12 @@ public final class RedisLock: ExecutionLock {
     }
 
     /// Extends the lock every third of its TTL until released (or until it is found lost). The loop
-    /// runs on the Redis client's own queue (`RedisClient.repeatCommand`), not the cooperative pool,
-    /// so busy tasks cannot starve it.
+    /// starts and runs on the Redis client's own queue (`RedisClient.repeatCommand`, a task
+    /// preferring that executor), not the cooperative pool, so busy tasks cannot starve it.
     private func startRenewal(_ lease: LockLease, ttlMs: Int) {
         renewals.withLock { _ = $0.insert(lease.token) }
         let args = ["EVAL", Self.renewScript, "1", prefix + lease.key, lease.token, String(ttlMs)]
-        Task { [self] in
+        Task(executorPreference: client.taskExecutor) { [self] in
             // A reply of 0 means the lock was lost: the fence in the database still holds.
             await client.repeatCommand(args, every: .milliseconds(max(1, ttlMs / 3)), stopReply: .integer(0)) {
                 renewals.withLock { $0.contains(lease.token) }
