@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CPython", path: "Sources/CPython", pkgConfig: "python3-embed",
@@ -47,7 +48,8 @@ let package = Package(
         .target(name: "CSandbox", cSettings: [.define("_GNU_SOURCE")]),
         .target(
             name: "StrategyRuntime",
-            dependencies: ["CPython", "CSandbox", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CPython", "CSandbox", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "SwiftCSV", package: "SwiftCSV")]
         ),
         /// The `process` level's worker: confines itself, then serves strategies over its pipes.
         .executableTarget(name: "tradectl-sandbox", dependencies: ["StrategyRuntime", "CSandbox"], linkerSettings: staticPython),

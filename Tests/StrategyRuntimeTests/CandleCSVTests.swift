@@ -65,4 +65,36 @@ import Testing
         #expect(CandleCSV.isoString(1_704_067_260_000) == "2024-01-01T00:01:00Z")
         #expect(CandleCSV.parseTime("2024-01-01T00:01:00Z") == 1_704_067_260_000)
     }
+
+    /// Fields are tokenised by SwiftCSV: quotes, commas inside quotes, CRLF endings and a byte
+    /// order mark read as the plain file does.
+    @Test func quotedFieldsCRLFAndAByteOrderMark() throws {
+        let text = "\u{FEFF}\"time\",\"note\",\"open\",\"high\",\"low\",\"close\",\"volume\"\r\n"
+            + "\"2024-01-01T00:00:00Z\",\"calm, quiet\",\"100\",\"101\",\"99\",\"100.5\",\"10\"\r\n"
+            + "2024-01-01T00:01:00Z,\"said \"\"hi\"\"\", 100.5 ,102,100,101.5,11\r\n"
+        let w = try CandleCSV.parse(text, symbol: "X", timeframe: "1m")
+        #expect(w.times == [1_704_067_200_000, 1_704_067_260_000])
+        #expect(w.open == [100, 100.5])
+        #expect(w.close == [100.5, 101.5])
+        #expect(w.volume == [10, 11])
+    }
+
+    @Test func aQuotedFieldOverTwoLinesKeepsTheLineNumbersOfTheRowsAfterIt() {
+        let text = "time,note,open,high,low,close\n1704067200,\"two\nlines\",100,101,99,100\n\n1704067260,x,100,abc,99,100\n"
+        #expect {
+            _ = try CandleCSV.parse(text, name: "c.csv", symbol: "X", timeframe: "1m")
+        } throws: { error in
+            (error as? StrategyError)?.message.hasPrefix("c.csv line 5: high 'abc'") == true
+        }
+    }
+
+    @Test func aStrayQuoteIsATypedErrorNamingItsLine() {
+        let text = "time,open,high,low,close\n1704067200,100,101,99,100\n1704067260,10\"0,101,99,100\n"
+        #expect {
+            _ = try CandleCSV.parse(text, name: "c.csv", symbol: "X", timeframe: "1m")
+        } throws: { error in
+            guard let e = error as? StrategyError else { return false }
+            return e.code == .invalidInput && e.message.hasPrefix("c.csv line 3: malformed CSV quoting")
+        }
+    }
 }

@@ -19,13 +19,14 @@ extension RuntimeTests {
         }
 
         /// Exceptions are classified by the identity of their class: a strategy's own
-        /// StrategyTimeout or StateProblem is an `exception`, not a timeout or a state error.
-        @Test func aStrategyCannotPassItsOwnClassesForTheHosts() async throws {
-            let timeout = await Fixture.error("fake_timeout")
-            #expect(timeout?.code == .exception, "\(timeout.map { "\($0)" } ?? "no error")")
-            #expect(timeout?.message.contains("StrategyTimeout") == true)
-            let state = await Fixture.error("fake_timeout", context: StrategyCallContext(paramsJSON: #"{"which": "state"}"#))
-            #expect(state?.code == .exception, "\(state.map { "\($0)" } ?? "no error")")
+        /// StrategyTimeout (a BaseException or an Exception) or StateProblem is an `exception`, not
+        /// a timeout or a state error, in the main interpreter and in a sub-interpreter alike.
+        @Test(arguments: [IsolationLevel.shared, .subinterpreter], ["base", "exception", "state"])
+        func aStrategyCannotPassItsOwnClassesForTheHosts(isolation: IsolationLevel, which: String) async throws {
+            let context = StrategyCallContext(paramsJSON: #"{"which": "\#(which)"}"#)
+            let e = await Fixture.error("fake_timeout", isolation: isolation, context: context)
+            #expect(e?.code == .exception, "\(e.map { "\($0)" } ?? "no error")")
+            #expect(e?.message.contains(which == "state" ? "StateProblem" : "StrategyTimeout") == true)
         }
     }
 }

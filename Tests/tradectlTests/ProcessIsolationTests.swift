@@ -145,7 +145,7 @@ extension ProcessIsolationTests {
         ("memory_bytearray", "memory"), ("memory_numpy", "memory"), ("escape_os_system", "sandbox"),
         ("escape_subprocess", "sandbox"), ("escape_fork_exec", "sandbox"), ("escape_write_file", "sandbox"),
         ("escape_read_shadow", "sandbox"), ("escape_socket", "sandbox"), ("escape_ctypes", "sandbox"), ("os_exit", "sandbox"),
-        ("sys_exit", "exception"), ("bad_nan", "invalid-signal"), ("monkeypatch_pandas", "sandbox"),
+        ("sys_exit", "exception"), ("bad_nan", "invalid-signal"), ("monkeypatch_pandas", "sandbox"), ("fake_timeout", "exception"),
     ])
     func hostileFixturesAreContained(fixture: String, code: String) async throws {
         let host = try await StrategyHost()

@@ -43,14 +43,7 @@ enum CoinDCXWire {
                 ms = Int64(n)
                 return
             }
-            let text = try c.decode(String.self)
-            let f = ISO8601DateFormatter()
-            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let d = f.date(from: text) ?? ISO8601DateFormatter().date(from: text) {
-                ms = Int64(d.timeIntervalSince1970 * 1_000)
-            } else {
-                ms = 0
-            }
+            ms = EpochTime.milliseconds(text: try c.decode(String.self)) ?? 0
         }
     }
 

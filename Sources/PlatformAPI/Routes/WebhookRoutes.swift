@@ -53,19 +53,21 @@ extension PlatformAPI {
                                                  ordersFilled: report.ordersFilled, ordersSkipped: report.ordersSkipped), status: .accepted)
     }
 
-    /// Epoch seconds or milliseconds, or an ISO 8601 string, as epoch milliseconds.
+    /// An alert's time as epoch milliseconds: an epoch number (seconds, milliseconds, microseconds
+    /// or nanoseconds, told apart by magnitude) or ISO-8601 text, read by `EpochTime` as candle
+    /// files are.
+    ///
+    /// - Throws: `Problem` 422 `invalid-input` on `time` for anything else, or a time at or before 1970.
     static func alertTime(_ value: JSONValue) throws -> Int64 {
-        switch value {
-        case .number(let n) where n.isFinite && n > 0 && n < 1e14:
-            return n < 1e11 ? Int64(n * 1000) : Int64(n)
-        case .string(let s):
-            if let n = Double(s) { return try alertTime(.number(n)) }
-            let f = ISO8601DateFormatter()
-            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let d = f.date(from: s) ?? ISO8601DateFormatter().date(from: s) { return Int64(d.timeIntervalSince1970 * 1000) }
-        default: break
+        let ms: Int64? = switch value {
+        case .number(let n): EpochTime.milliseconds(epoch: n)
+        case .string(let s): EpochTime.milliseconds(text: s)
+        default: nil
         }
-        throw Problem(.unprocessableContent, "time must be epoch seconds or milliseconds, or ISO 8601", field: "time", code: "invalid-input")
+        guard let ms, ms > 0 else {
+            throw Problem(.unprocessableContent, "time must be an epoch number (s, ms, µs or ns) or ISO 8601", field: "time", code: "invalid-input")
+        }
+        return ms
     }
 
     func invalid(_ field: String, _ detail: String) -> Problem {

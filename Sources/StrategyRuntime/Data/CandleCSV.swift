@@ -1,11 +1,14 @@
 import Foundation
+import SwiftCSV
 
 /// Reads OHLCV candles from CSV in the common layouts.
 ///
+/// - Fields are tokenised by SwiftCSV: a field may be quoted (`"1,000.5"` stays one field, `""`
+///   is a quote inside one) and a row may end in `\n` or `\r\n`.
 /// - The first column holds the time: named `time`, `timestamp`, `date` or `open_time` (any case),
 ///   or left unnamed; a file without a header is read as time, open, high, low, close[, volume].
-/// - Times are ISO-8601 dates or date-times (UTC unless an offset is given), or epoch seconds,
-///   milliseconds, microseconds or nanoseconds (told apart by magnitude).
+/// - Times are read by `EpochTime`: ISO-8601 dates or date-times (UTC unless an offset is given),
+///   or epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude).
 /// - `volume` may be missing (then 0). Other columns are ignored. Gaps are allowed.
 public enum CandleCSV {
     static let timeNames: Set<String> = ["", "time", "timestamp", "date", "open_time", "datetime"]
@@ -22,29 +25,69 @@ public enum CandleCSV {
     }
 
     /// Parses CSV text; `name` is used in error messages.
+    ///
+    /// - Throws: `StrategyError` with code `invalidInput` naming `name` and the line of the first
+    ///   malformed row (a bad quote, a missing field, a number or time that cannot be read, prices
+    ///   out of order or bounds, times not increasing), the missing column, or an empty file.
     public static func parse(_ text: String, name: String = "CSV", symbol: String, timeframe: String) throws(StrategyError) -> CandleWindow {
-        var w = CandleWindow(symbol: symbol, timeframe: timeframe, times: [], open: [], high: [], low: [], close: [], volume: [])
+        var reader = Reader(name: name, window: CandleWindow(symbol: symbol, timeframe: timeframe, times: [], open: [], high: [],
+                                                             low: [], close: [], volume: []))
+        do {
+            // rowLimit 0: the initialiser reads only the first row; rows are enumerated once, below.
+            let csv = try EnumeratedCSV(string: text, delimiter: .comma, loadColumns: false, rowLimit: 0)
+            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { fields in reader.take(fields) }
+        } catch let e as CSVParseError {
+            let detail = switch e { case .generic(let m), .quotation(let m): m }
+            throw StrategyError(.invalidInput, "\(name) line \(reader.line): malformed CSV quoting (\(detail))")
+        } catch {
+            throw StrategyError(.invalidInput, "\(name) line \(reader.line): \(error)")
+        }
+        if let failure = reader.failure { throw failure }
+        guard !reader.window.times.isEmpty else { throw StrategyError(.invalidInput, "\(name) holds no candles") }
+        return reader.window
+    }
+
+    /// The rows of one file turned into candles, stopping at the first error.
+    private struct Reader {
+        let name: String
+        var window: CandleWindow
+        /// The line the next row starts on (a quoted field may span lines).
+        var line = 1
         var columns: (o: Int, h: Int, l: Int, c: Int, v: Int?)?
-        var lineNo = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNo += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine[...]
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        var failure: StrategyError?
+
+        mutating func take(_ raw: [String]) {
+            let start = line
+            line += 1 + raw.reduce(0) { $0 + Self.newlines(in: $1) }
+            guard failure == nil else { return }
+            let fields = raw.map { $0.trimmingCharacters(in: .whitespaces) }
+            if fields.count == 1 && fields[0].isEmpty { return }  // a blank line
+            do throws(StrategyError) {
+                try row(fields, line: start)
+            } catch {
+                failure = error
             }
+        }
+
+        private static func newlines(in field: String) -> Int {
+            guard field.utf8.contains(where: { $0 == 10 || $0 == 13 }) else { return 0 }
+            return field.reduce(0) { $0 + ($1.isNewline ? 1 : 0) }
+        }
+
+        private mutating func row(_ fields: [String], line: Int) throws(StrategyError) {
             if columns == nil {
-                if let header = try headerColumns(fields, name: name, line: lineNo) {
+                if let header = try CandleCSV.headerColumns(fields, name: name, line: line) {
                     columns = header
-                    continue
+                    return
                 }
                 columns = (1, 2, 3, 4, fields.count > 5 ? 5 : nil)
             }
             let cols = columns!
-            func fail(_ msg: String) -> StrategyError { StrategyError(.invalidInput, "\(name) line \(lineNo): \(msg)") }
+            let name = name
+            func fail(_ msg: String) -> StrategyError { StrategyError(.invalidInput, "\(name) line \(line): \(msg)") }
             let needed = max(cols.o, cols.h, cols.l, cols.c, cols.v ?? 0)
             guard fields.count > needed else { throw fail("expected at least \(needed + 1) fields, found \(fields.count)") }
-            guard let t = parseTime(fields[0]) else { throw fail("cannot read time '\(fields[0])'") }
+            guard let t = EpochTime.milliseconds(text: fields[0]) else { throw fail("cannot read time '\(fields[0])'") }
             func number(_ i: Int, _ col: String) throws(StrategyError) -> Double {
                 guard let v = Double(fields[i]), v.isFinite else { throw fail("\(col) '\(fields[i])' is not a finite number") }
                 guard v >= 0 else { throw fail("\(col) \(v) is negative") }
@@ -58,18 +101,17 @@ public enum CandleCSV {
                 throw fail("\(col) \(p) is outside \(MarketBounds.price.lowerBound) … \(MarketBounds.price.upperBound)")
             }
             guard h >= max(o, c, l), l <= min(o, c) else { throw fail("high \(h) / low \(l) do not bound open \(o) and close \(c)") }
-            if let prev = w.times.last, t <= prev {
+            if let prev = window.times.last, t <= prev {
                 throw fail(t == prev ? "duplicate candle time \(fields[0])" : "candle time \(fields[0]) is earlier than the row before")
             }
-            w.times.append(t); w.open.append(o); w.high.append(h); w.low.append(l); w.close.append(c); w.volume.append(v)
+            window.times.append(t); window.open.append(o); window.high.append(h); window.low.append(l)
+            window.close.append(c); window.volume.append(v)
         }
-        guard !w.times.isEmpty else { throw StrategyError(.invalidInput, "\(name) holds no candles") }
-        return w
     }
 
     /// Column positions from a header row, or nil when the row is data.
     private static func headerColumns(_ fields: [String], name: String, line: Int) throws(StrategyError) -> (Int, Int, Int, Int, Int?)? {
-        if parseTime(fields[0]) != nil, fields.count >= 5, fields.dropFirst().prefix(4).allSatisfy({ Double($0) != nil }) {
+        if EpochTime.milliseconds(text: fields[0]) != nil, fields.count >= 5, fields.dropFirst().prefix(4).allSatisfy({ Double($0) != nil }) {
             return nil
         }
         let lower = fields.map { $0.lowercased() }
@@ -85,84 +127,9 @@ public enum CandleCSV {
         return (try index("open"), try index("high"), try index("low"), try index("close"), lower.firstIndex(of: "volume"))
     }
 
-    /// Epoch milliseconds from an ISO-8601 date/date-time or an epoch number.
-    public static func parseTime(_ s: String) -> Int64? {
-        if !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let n = Double(s) {
-            guard n.isFinite else { return nil }
-            switch n {
-            case ..<1e11: return Int64((n * 1000).rounded())       // seconds
-            case ..<1e14: return Int64(n.rounded())                 // milliseconds
-            case ..<1e17: return Int64((n / 1000).rounded())        // microseconds
-            default: return Int64((n / 1_000_000).rounded())        // nanoseconds
-            }
-        }
-        return parseISO(Array(s.utf8))
-    }
-
-    private static func parseISO(_ b: [UInt8]) -> Int64? {
-        var i = 0
-        func digits(_ n: Int) -> Int? {
-            guard i + n <= b.count else { return nil }
-            var v = 0
-            for k in 0..<n {
-                let c = b[i + k]
-                guard c >= 48 && c <= 57 else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            i += n
-            return v
-        }
-        func eat(_ c: UInt8) -> Bool { if i < b.count && b[i] == c { i += 1; return true }; return false }
-        guard let y = digits(4), eat(45), let mo = digits(2), eat(45), let d = digits(2),
-              (1...12).contains(mo), (1...31).contains(d) else { return nil }
-        var h = 0, mi = 0, sec = 0, ms = 0, offset = 0
-        if i < b.count && (b[i] == 84 || b[i] == 32) {
-            i += 1
-            guard let hh = digits(2), eat(58), let mm = digits(2), hh < 24, mm < 60 else { return nil }
-            h = hh; mi = mm
-            if eat(58) {
-                guard let ss = digits(2), ss < 61 else { return nil }
-                sec = ss
-                if eat(46) || eat(44) {
-                    var frac = 0, scale = 1000, seen = 0
-                    while i < b.count, b[i] >= 48, b[i] <= 57 {
-                        if seen < 3 { scale /= 10; frac += Int(b[i] - 48) * scale * 1 }
-                        seen += 1; i += 1
-                    }
-                    guard seen > 0 else { return nil }
-                    ms = frac
-                }
-            }
-            if eat(90) {
-            } else if i < b.count && (b[i] == 43 || b[i] == 45) {
-                let sign = b[i] == 45 ? -1 : 1
-                i += 1
-                guard let oh = digits(2) else { return nil }
-                _ = eat(58)
-                let om = digits(2) ?? 0
-                offset = sign * (oh * 60 + om)
-            }
-        }
-        guard i == b.count else { return nil }
-        let days = daysFromCivil(y, mo, d)
-        let seconds = Int64(days) * 86_400 + Int64(h * 3600 + mi * 60 + sec) - Int64(offset * 60)
-        return seconds * 1000 + Int64(ms)
-    }
-
-    /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    /// Epoch milliseconds from an ISO-8601 date/date-time or an epoch number (`EpochTime`).
+    public static func parseTime(_ s: String) -> Int64? { EpochTime.milliseconds(text: s) }
 
     /// ISO-8601 UTC text for epoch milliseconds, e.g. `2024-01-02T03:04:05Z`.
-    public static func isoString(_ ms: Int64) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = ms % 1000 == 0 ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
-    }
+    public static func isoString(_ ms: Int64) -> String { EpochTime.isoString(ms) }
 }

@@ -8,6 +8,11 @@ class StateProblem(Exception):
 
 
 def main(data, ctx):
-    if ctx.params.get("which") == "state":
+    which = ctx.params.get("which")
+    if which == "state":
         raise StateProblem("not really")
+    if which == "exception":
+        class StrategyTimeout(Exception):  # noqa: F811 - the point of the fixture
+            pass
+        raise StrategyTimeout("not really")
     raise StrategyTimeout("not really")
