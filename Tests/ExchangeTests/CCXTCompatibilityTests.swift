@@ -1,5 +1,6 @@
 import ExchangeSimulator
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs `CCXT/test_wire_compat.py` (ccxt's binance and binanceusdm, and the `coindcx` client,
@@ -25,8 +26,12 @@ import Testing
         p.standardOutput = out
         p.standardError = out
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        // Waited for off the cooperative pool: the simulator serving pytest runs on it.
+        let data = try await offPool {
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return data
+        }
         await h.stop()
         let text = String(decoding: data, as: UTF8.self)
         #expect(p.terminationStatus == 0, "pytest failed:\n\(text.suffix(6_000))")

@@ -81,7 +81,8 @@ import Testing
         let f = try await FenceFixture.make(.postgres)
         let key = ExecutionKey(versionID: f.versionIDs[0], symbol: "BTCUSDT", timeframe: "1m", candleTime: 1_704_067_200_000)
         #expect(try await f.fence.claim(key, status: "ok", worker: "before") != nil)
-        try PostgresServerTrait.server().restart()
+        let server = try PostgresServerTrait.server()
+        try await offPool { try server.restart() }
         // The pool's connections died with the server; the first calls may see that before it
         // reconnects, as a typed storage error.
         var claimed: Int64?? = nil

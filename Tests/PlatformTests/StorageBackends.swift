@@ -19,9 +19,14 @@ struct PostgresServerTrait: SuiteTrait, TestScoping {
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let server = try PostgresHarness()
-        defer { server.stop() }
-        try await Self.$current.withValue(server) { try await function() }
+        let server = try await offPool { try PostgresHarness() }  // initdb and pg_ctl take seconds
+        do {
+            try await Self.$current.withValue(server) { try await function() }
+        } catch {
+            _ = try? await offPool { server.stop() }
+            throw error
+        }
+        _ = try await offPool { server.stop() }
     }
 
     /// The suite's server.
@@ -62,7 +67,7 @@ struct FenceFixture {
             }
         case .postgres:
             let server = try PostgresServerTrait.server()
-            let (name, url) = try server.createDatabase()
+            let (name, url) = try await offPool { try server.createDatabase() }
             let location = try PostgresLocation(url: url)
             // Two processes starting at once: the advisory lock lets one of them migrate.
             var logger = Logger(label: "test.postgres")
@@ -70,14 +75,14 @@ struct FenceFixture {
             async let a = PostgresStorage.connect(location, maxConnections: 8, logger: logger)
             async let b = PostgresStorage.connect(location, maxConnections: 8, logger: logger)
             let (first, second) = try await (a, b)
-            let author = try server.psql("INSERT INTO users (name, created_at) VALUES ('author', 0) RETURNING id", database: name)
+            let author = try await offPool { try server.psql("INSERT INTO users (name, created_at) VALUES ('author', 0) RETURNING id", database: name) }
             var versions: [Int64] = []
             for strategy in ["one", "two"] {
-                let id = try server.psql("""
+                let id = try await offPool { try server.psql("""
                     WITH s AS (INSERT INTO strategies (owner_id, name, created_at) VALUES (\(author), '\(strategy)', 0) RETURNING id)
                     INSERT INTO strategy_versions (strategy_id, version, source, symbols, timeframe, created_at)
                     SELECT id, 1, 'def main(data):\n    return None\n', 'BTCUSDT', '1m', 0 FROM s RETURNING id
-                    """, database: name)
+                    """, database: name) }
                 versions.append(try #require(Int64(id)))
             }
             return FenceFixture(fences: [PostgresExecutionFence(first), PostgresExecutionFence(second)], versionIDs: versions) {

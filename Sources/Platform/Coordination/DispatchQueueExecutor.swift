@@ -26,6 +26,12 @@ final class DispatchQueueExecutor: SerialExecutor, TaskExecutor, @unchecked Send
         UnownedSerialExecutor(ordinary: self)
     }
 
+    /// Runs `work` on the queue after `delay` (a dispatch timer: no cooperative thread involved).
+    func after(_ delay: Duration, _ work: @escaping @Sendable () -> Void) {
+        let nanos = Int(delay / .nanoseconds(1))
+        queue.asyncAfter(deadline: .now() + .nanoseconds(max(0, nanos)), execute: work)
+    }
+
     func checkIsolated() {
         dispatchPrecondition(condition: .onQueue(queue))
     }

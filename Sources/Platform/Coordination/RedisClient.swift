@@ -16,7 +16,7 @@ public indirect enum RedisReply: Sendable, Equatable {
 /// hiredis blocks while it waits for the server (about 140 µs on loopback, up to the timeout when
 /// Redis is gone), so the client is an actor running on its own serial dispatch queue
 /// (`DispatchQueueExecutor`): callers `await`, and no cooperative thread ever waits on Redis. Its
-/// retry pause is a `Task.sleep`.
+/// retry pause is a `Task.sleep`; the renewal loop's pauses are dispatch timers on its queue.
 public actor RedisClient {
     public nonisolated let host: String
     public nonisolated let port: Int32
@@ -57,14 +57,29 @@ public actor RedisClient {
     }
 
     /// Sends `args` every `interval` for as long as `keepGoing()` holds before each send, and stops
-    /// at the first reply equal to `stopReply`. The sleeps resume on this client's queue, so busy
-    /// cooperative threads cannot delay it (lock renewal).
-    public func repeatCommand(_ args: [String], every interval: Duration, stopReply: RedisReply,
-                              while keepGoing: @Sendable () -> Bool) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            guard keepGoing() else { return }
-            if (try? await command(args)) == stopReply { return }
+    /// at the first reply equal to `stopReply` (lock renewal). The pauses are dispatch timers on
+    /// this client's queue, not `Task.sleep`: on Linux a sleeping task wakes through the
+    /// cooperative pool, which busy tasks can hold past a lock's TTL. A send that fails is tried
+    /// again at the next tick.
+    public nonisolated func repeatCommand(_ args: [String], every interval: Duration, stopReply: RedisReply,
+                                          while keepGoing: @escaping @Sendable () -> Bool) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            tick(args, every: interval, stopReply: stopReply, keepGoing: keepGoing, done: done)
+        }
+    }
+
+    private nonisolated func tick(_ args: [String], every interval: Duration, stopReply: RedisReply,
+                                  keepGoing: @escaping @Sendable () -> Bool, done: CheckedContinuation<Void, Never>) {
+        executor.after(interval) { [self] in
+            let stop = assumeIsolated { client in
+                guard keepGoing() else { return true }
+                return (try? client.attempt(args)) == stopReply
+            }
+            if stop {
+                done.resume()
+            } else {
+                tick(args, every: interval, stopReply: stopReply, keepGoing: keepGoing, done: done)
+            }
         }
     }
 

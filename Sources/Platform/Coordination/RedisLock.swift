@@ -64,7 +64,7 @@ public final class RedisLock: ExecutionLock {
         Task(executorPreference: client.taskExecutor) { [self] in
             // A reply of 0 means the lock was lost: the fence in the database still holds.
             await client.repeatCommand(args, every: .milliseconds(max(1, ttlMs / 3)), stopReply: .integer(0)) {
-                renewals.withLock { $0.contains(lease.token) }
+                self.renewals.withLock { $0.contains(lease.token) }
             }
             renewals.withLock { _ = $0.remove(lease.token) }
         }
